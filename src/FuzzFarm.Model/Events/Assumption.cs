@@ -1,0 +1,41 @@
+namespace FuzzFarm.Model;
+
+/// <summary>Environment assumptions of §2c: what an interleaving needs beyond what today's kernel is known to do.</summary>
+[Flags]
+public enum Assumptions : byte
+{
+    None = 0,
+
+    /// <summary>A permission change by a task other than smp_init's while a secondary is being brought up.</summary>
+    AsyncDuringSmp = 1,
+
+    /// <summary>A split requested before P7 (mem_init) by a caller the kernel does not have.</summary>
+    EarlyCaller = 2,
+
+    /// <summary>An atomic-context change outside KFENCE and debug_pagealloc.</summary>
+    AtomicCaller = 4,
+
+    /// <summary>CPU hot-plug after boot.</summary>
+    LateHotplug = 8,
+
+    /// <summary>A call preempted inside split_kernel_leaf_mapping()/update_range_prot() while others run.</summary>
+    PreemptedCall = 16,
+}
+
+/// <summary>Text names of <see cref="Assumptions"/> (stable ids).</summary>
+public static class AssumptionNames
+{
+    private static readonly (Assumptions Flag, string Name)[] _all =
+    [
+        (Assumptions.AsyncDuringSmp, "async-during-smp"),
+        (Assumptions.EarlyCaller, "early-caller"),
+        (Assumptions.AtomicCaller, "atomic-caller"),
+        (Assumptions.LateHotplug, "late-hotplug"),
+        (Assumptions.PreemptedCall, "preempted-call"),
+    ];
+
+    public static IEnumerable<string> Names(Assumptions set) =>
+        _all.Where(a => (set & a.Flag) != 0).Select(a => a.Name);
+
+    public static string Format(Assumptions set) => set == Assumptions.None ? "none" : string.Join(",", Names(set));
+}

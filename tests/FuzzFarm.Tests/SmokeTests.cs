@@ -1,0 +1,7 @@
+namespace FuzzFarm.Tests;
+
+public sealed class SmokeTests
+{
+    [Fact]
+    public void Smoke() => Assert.Equal(2, 1 + 1);
+}
