@@ -1,0 +1,234 @@
+namespace FuzzFarm.Model;
+
+/// <summary>The boot timeline of §2 (phases P2–P12) and CPU bring-up and tear-down (smpboot, hotplug).</summary>
+public sealed partial class Kernel
+{
+    private const Attr KernelAttrs = Attr.Valid | Attr.Pxn;
+
+    /// <summary>Advances the boot through every phase up to <paramref name="target"/>.</summary>
+    private void AdvanceTo(BootPhase target)
+    {
+        while (_phase < target)
+        {
+            var next = _phase + 1;
+            if (next >= BootPhase.Finalize) CompleteActive(TaskKind.CpuUp);
+            if (next >= BootPhase.Finalize) CompleteActive(TaskKind.CpuDown);
+            NoteActivity(null);
+            _phase = next;
+            _sink?.OnPhase(_eventIndex, next);
+            RunPhase(next);
+        }
+    }
+
+    private void RunPhase(BootPhase phase)
+    {
+        switch (phase)
+        {
+            case BootPhase.MapMem:
+                MapMem();
+                break;
+            case BootPhase.RsiInit:
+                _isRealmWorld = _config.Realm;
+                break;
+            case BootPhase.BootCpuFeatures:
+                _capBitBbml2 = (_detectedMask & 1UL) != 0;
+                break;
+            case BootPhase.MemInit:
+                _pageAllocAvailable = true;
+                break;
+            case BootPhase.KfenceInit:
+                if (_kfenceEarlyInit) RunImplicit(CallOp.KfenceInitLate);
+                break;
+            case BootPhase.Finalize:
+                SetupSystemCapabilities();
+                break;
+            case BootPhase.Repaint:
+                LockChecker.OnStopMachine(this, "linear_map_maybe_split_to_ptes");
+                _variant.LinearMapMaybeSplitToPtes(this);
+                LinearMapChecker.AfterRepaint(this);
+                break;
+            case BootPhase.Runtime:
+                // mark_linear_text_alias_ro(): the alias becomes read-only (update_mapping_prot, not the split path).
+                ApplyAttrs(_config.KaliasOffset, _config.KaliasOffset + _config.KaliasSize, Attr.ReadOnly, Attr.None);
+                break;
+        }
+
+        if (phase is BootPhase.MmPreinit or BootPhase.MemInit && phase == _variant.SwiotlbUpdateMemAttributesPhase
+            && _config.SwiotlbSize != 0 && !_swiotlbDone)
+        {
+            _swiotlbDone = true;
+            RunImplicit(CallOp.SetMemoryDecrypted);
+        }
+    }
+
+    /// <summary>A call the kernel makes by itself at a phase, run to completion on the boot CPU.</summary>
+    private void RunImplicit(CallOp op)
+    {
+        var t = AllocSlot(TaskKind.Implicit, 0);
+        if (t is null) return;
+        t.Op = op;
+        if (op == CallOp.KfenceInitLate)
+        {
+            // kfence_alloc_pool_and_metadata()/kfence_init(): __kfence_pool was set in map_mem().
+            var saved = _cur;
+            CompleteTask(t);
+            _kfenceReady = t.State == TaskState.Done && t.Result == 0;
+            if (_kfenceReady) LinearMapChecker.OnKfenceReady(this);
+            _cur = saved;
+            return;
+        }
+
+        CompleteTask(t);
+    }
+
+    /// <summary>paging_init() → map_mem(): linear_map_requires_bbml2 and the boot layout of the linear map.</summary>
+    private void MapMem()
+    {
+        if (_kfenceEarlyInit) _kfencePoolSet = true;
+        _depth++;
+        _requiresBbml2 = _variant.MapMemLinearMapRequiresBbml2(this);
+        var forcePte = _variant.ForcePteMapping(this);
+        _depth--;
+        var cached = forcePte ? _bootLayoutPtes : _bootLayoutBlocks;
+        if (cached is null)
+        {
+            cached = BuildLayout(forcePte);
+            if (forcePte) _bootLayoutPtes = cached;
+            else _bootLayoutBlocks = cached;
+        }
+
+        _map.CopyFrom(cached);
+        _mapMemDone = true;
+        _sink?.OnNote(_eventIndex, 0, forcePte ? "map_mem: force_pte_mapping(): linear map page-mapped" : "map_mem: block mappings");
+        LinearMapChecker.AfterMapMem(this);
+    }
+
+    private LinearMap BuildLayout(bool forcePte)
+    {
+        var map = new LinearMap();
+        var c = _config;
+        var ks = c.KaliasOffset;
+        var ke = ks + c.KaliasSize;
+        var pool = _kfenceEarlyInit;
+        var ps = pool ? c.KfencePoolOffset : ulong.MaxValue;
+        var pe = pool ? ps + c.KfencePoolSize : ulong.MaxValue;
+        var a = 0UL;
+        while (a < c.RamBytes)
+        {
+            if (a == ks)
+            {
+                LayoutBuilder.MapRange(map, ks, ke, noBlock: false, noCont: true, KernelAttrs);
+                a = ke;
+            }
+            else if (a == ps)
+            {
+                LayoutBuilder.MapRange(map, ps, pe, noBlock: true, noCont: true, KernelAttrs);
+                a = pe;
+            }
+            else
+            {
+                var end = c.RamBytes;
+                if (ks > a) end = Math.Min(end, ks);
+                if (ps > a) end = Math.Min(end, ps);
+                LayoutBuilder.MapRange(map, a, end, forcePte, forcePte, KernelAttrs);
+                a = end;
+            }
+        }
+
+        return map;
+    }
+
+    /// <summary>P10: bring up the boot CPUs smp_init() has not yet brought up, then finalize under stop_machine.</summary>
+    private void SetupSystemCapabilities()
+    {
+        for (var cpu = 1; cpu < _config.BootCpus; cpu++)
+        {
+            if ((_attempted & (1UL << cpu)) != 0) continue;
+            var t = AllocSlot(TaskKind.CpuUp, 0);
+            if (t is null) break;
+            t.Cpu = (byte)cpu;
+            t.BootTime = true;
+            _attempted |= 1UL << cpu;
+            _inflightBootBringups++;
+            CompleteTask(t);
+        }
+
+        LockChecker.OnStopMachine(this, "apply_alternatives_all");
+        _finalized = true;
+        _sysBbml2 = _capBitBbml2;
+        CpuChecker.AfterFinalize(this);
+    }
+
+    /// <summary>_cpu_up(cpu) with the secondary's own steps (head.S MMU on, capability check, online).</summary>
+    private int CpuUpBody(int cpu)
+    {
+        var parallel = _config.Bringup == BringupMode.Parallel && !_finalized;
+        CpusWriteLock();
+        CpuStep(Point.SecondaryMmuOn, cpu);
+        if (parallel)
+        {
+            // Parallel bring-up: the MMU-on pass and the online pass are separate hotplug-lock sections.
+            CpusWriteUnlock();
+            CpusWriteLock();
+        }
+
+        var ok = CpuStep(Point.CheckLocalCpuCapabilities, cpu);
+        CpuStep(ok ? Point.SetCpuOnline : Point.CpuDieEarly, cpu);
+        CpusWriteUnlock();
+        return ok ? 0 : -Units.EIO;
+    }
+
+    /// <summary>_cpu_down(cpu): offline, then the CPU dies and its MMU goes off.</summary>
+    private int CpuDownBody(int cpu)
+    {
+        CpusWriteLock();
+        CpuStep(Point.SetCpuOffline, cpu);
+        CpuStep(Point.CpuMmuOff, cpu);
+        CpusWriteUnlock();
+        return 0;
+    }
+
+    private bool CpuStep(Point step, int cpu)
+    {
+        if (Replayed(out var v)) return v != 0;
+        var bit = 1UL << cpu;
+        var result = true;
+        switch (step)
+        {
+            case Point.SecondaryMmuOn:
+                _mmuOn |= bit; // TTBR1 = swapper_pg_dir: the CPU translates through the live linear map.
+                break;
+            case Point.CheckLocalCpuCapabilities:
+                result = CheckLocalCpuCapabilities(cpu);
+                break;
+            case Point.SetCpuOnline:
+                _online |= bit;
+                CpuChecker.OnCpuOnline(this, cpu);
+                break;
+            case Point.CpuDieEarly:
+            case Point.CpuMmuOff:
+                _mmuOn &= ~bit;
+                _online &= ~bit;
+                break;
+            case Point.SetCpuOffline:
+                _online &= ~bit;
+                break;
+        }
+
+        return Record(step, result ? 1 : 0) != 0;
+    }
+
+    /// <summary>check_local_cpu_capabilities(): before FINALIZE a non-matching early CPU clears the cap bit;
+    /// after, a late CPU lacking a cap the system relies on is refused ("Detected conflict for capability").</summary>
+    private bool CheckLocalCpuCapabilities(int cpu)
+    {
+        var has = (_detectedMask & (1UL << cpu)) != 0;
+        if (!_finalized)
+        {
+            if (!has) _capBitBbml2 = false;
+            return true;
+        }
+
+        return has || !_sysBbml2;
+    }
+}

@@ -1,0 +1,235 @@
+namespace FuzzFarm.Model;
+
+/// <summary>
+/// pageattr.c: the permission-change entry points of §3, update_range_prot() with its split and lockless
+/// walk, and the realm encrypt/decrypt passes. Written in the kernel's order so that preemption points fall where
+/// the kernel can be preempted.
+/// </summary>
+public sealed partial class Kernel
+{
+    private int CallBody(TaskSlot t)
+    {
+        if (t.Kind == TaskKind.Implicit) return ImplicitBody(t);
+        var addr = LmAddress((ulong)t.Page * Units.PAGE_SIZE);
+        int pages = t.Pages;
+        var ret = t.Op switch
+        {
+            CallOp.SetMemoryRo => ChangeMemoryCommon(t, addr, pages, Attr.ReadOnly, Attr.None),
+            CallOp.SetMemoryRw => ChangeMemoryCommon(t, addr, pages, Attr.None, Attr.ReadOnly),
+            CallOp.SetMemoryX => ChangeMemoryCommon(t, addr, pages, Attr.None, Attr.Pxn),
+            CallOp.SetMemoryNx => ChangeMemoryCommon(t, addr, pages, Attr.Pxn, Attr.None),
+            CallOp.SetMemoryValid => SetMemoryValid(addr, pages, t.Enable),
+            CallOp.KfenceProtect => SetMemoryValid(addr, 1, enable: false),
+            CallOp.KfenceUnprotect => SetMemoryValid(addr, 1, enable: true),
+            CallOp.SetDirectMapInvalidNoflush => CanSetDirectMap() ? UpdateRangeProt(addr, Units.PAGE_SIZE, Attr.None, Attr.Valid) : 0,
+            CallOp.SetDirectMapDefaultNoflush =>
+                CanSetDirectMap() ? UpdateRangeProt(addr, Units.PAGE_SIZE, Attr.Valid, Attr.ReadOnly) : 0,
+            CallOp.SetDirectMapValidNoflush => CanSetDirectMap() ? SetMemoryValid(addr, pages, t.Enable) : 0,
+            CallOp.KernelMapPages => CanSetDirectMap() ? SetMemoryValid(addr, pages, t.Enable) : 0,
+            CallOp.SetMemoryDecrypted => SetMemoryEncDec(addr, pages, encrypt: false),
+            CallOp.SetMemoryEncrypted => SetMemoryEncDec(addr, pages, encrypt: true),
+            CallOp.KfenceInitLate => KfenceInitLate(),
+            _ => -Units.EINVAL,
+        };
+        PermissionChecker.OnCallReturn(this, t, ret);
+        return ret;
+    }
+
+    /// <summary>Calls the kernel makes on its own at boot phases (never labelled with an assumption).</summary>
+    private int ImplicitBody(TaskSlot t) => t.Op switch
+    {
+        CallOp.SetMemoryDecrypted => SwiotlbUpdateMemAttributes(),
+        CallOp.KfenceInitLate => _variant.ArchKfenceInitPool(this) ? 0 : -Units.ENOMEM,
+        _ => 0,
+    };
+
+    /// <summary>swiotlb_update_mem_attributes(): set_memory_decrypted() of the bounce buffer.</summary>
+    private int SwiotlbUpdateMemAttributes()
+    {
+        var ret = SetMemoryEncDec(LmAddress(_config.SwiotlbOffset), (int)(_config.SwiotlbSize / Units.PAGE_SIZE), encrypt: false);
+        PermissionChecker.OnRealmShareReturn(this, ret);
+        return ret;
+    }
+
+    /// <summary>kfence_init_late(): the pool now exists (__kfence_pool set), then arch_kfence_init_pool().</summary>
+    private int KfenceInitLate()
+    {
+        if (!Replayed(out _))
+        {
+            _kfencePoolSet = true;
+            Record(Point.Oracle, 0);
+        }
+
+        var ok = _variant.ArchKfenceInitPool(this);
+        if (!Replayed(out _))
+        {
+            _kfenceReady = ok;
+            if (ok) LinearMapChecker.OnKfenceReady(this);
+            Record(Point.Oracle, 0);
+        }
+
+        return ok ? 0 : -Units.ENOMEM;
+    }
+
+    /// <summary>
+    /// change_memory_common() for set_memory_ro/rw/x/nx: the vmalloc area backed by the pages at addr. With
+    /// rodata_full and an RDONLY change, each backing page's linear alias changes first (return value ignored).
+    /// </summary>
+    private int ChangeMemoryCommon(TaskSlot t, ulong addr, int pages, Attr set, Attr clear)
+    {
+        if (RodataFull && (set == Attr.ReadOnly || clear == Attr.ReadOnly))
+        {
+            for (var i = 0; i < pages; i++)
+            {
+                if (__ChangeMemoryCommon(addr + (ulong)i * Units.PAGE_SIZE, Units.PAGE_SIZE, set, clear) != 0)
+                    t.AliasFailed = true;
+            }
+        }
+
+        var vmalloc = Units.VMALLOC_START + (addr - Units.PAGE_OFFSET);
+        return __ChangeMemoryCommon(vmalloc, (ulong)pages * Units.PAGE_SIZE, set, clear);
+    }
+
+    /// <summary>set_memory_valid(addr, numpages, enable).</summary>
+    private int SetMemoryValid(ulong addr, int pages, bool enable) => enable
+        ? __ChangeMemoryCommon(addr, (ulong)pages * Units.PAGE_SIZE, Attr.Valid, Attr.None)
+        : __ChangeMemoryCommon(addr, (ulong)pages * Units.PAGE_SIZE, Attr.None, Attr.Valid);
+
+    /// <summary>__change_memory_common(): update_range_prot() then a TLB flush unless only making entries valid.</summary>
+    private int __ChangeMemoryCommon(ulong start, ulong size, Attr set, Attr clear)
+    {
+        var ret = UpdateRangeProt(start, size, set, clear);
+        if (set != Attr.Valid || clear != Attr.None) FlushTlbKernelRange();
+        return ret;
+    }
+
+    private void FlushTlbKernelRange()
+    {
+        if (!Replayed(out _)) Record(Point.FlushTlb, 0);
+    }
+
+    /// <summary>update_range_prot(): split the boundaries, WARN on failure, then walk the range locklessly.</summary>
+    private int UpdateRangeProt(ulong start, ulong size, Attr set, Attr clear)
+    {
+        if (!Replayed(out _))
+        {
+            PermissionChecker.OnRequest(this, start, start + size);
+            Record(Point.Oracle, 0);
+        }
+
+        var ret = SplitKernelLeafMappingChecked(start, start + size);
+        if (ret != 0)
+        {
+            WarnOnOnceSplitFailed(ret);
+            return ret;
+        }
+
+        return WalkKernelPageTableRange(start, start + size, set, clear);
+    }
+
+    private int SplitKernelLeafMappingChecked(ulong start, ulong end)
+    {
+        var warnedBefore = _cur?.SplitWarned ?? false;
+        if (_cur is not null) _cur.SplitWarned = false;
+        var ret = _variant.SplitKernelLeafMapping(this, start, end);
+        var warned = _cur?.SplitWarned ?? false;
+        if (!Replayed(out _))
+        {
+            SplitChecker.OnSplitReturn(this, start, end, ret, warned);
+            Record(Point.Oracle, 0);
+        }
+
+        if (_cur is not null) _cur.SplitWarned = warned || warnedBefore;
+        return ret;
+    }
+
+    /// <summary>update_range_prot()'s WARN_ON_ONCE(ret) after a failed split.</summary>
+    private void WarnOnOnceSplitFailed(int ret)
+    {
+        if (Replayed(out _)) return;
+        SplitChecker.OnUpdateRangeProtWarn(this, ret);
+        Record(Point.Warn, 1);
+    }
+
+    /// <summary>walk_kernel_page_table_range_lockless() with the pageattr callbacks; atomic in the model.</summary>
+    private int WalkKernelPageTableRange(ulong start, ulong end, Attr set, Attr clear)
+    {
+        if (Replayed(out var v)) return (int)v;
+        var ret = 0;
+        if (IsLinear(start))
+        {
+            var e = Math.Min(Off(end - 1) + 1, _config.RamBytes);
+            _writePoint = Point.Walk;
+            ret = Walk(Off(start), e, set, clear);
+            if (ret == 0) PermissionChecker.OnWalkApplied(this, Off(start), e, set, clear);
+        }
+
+        return (int)Record(Point.Walk, ret);
+    }
+
+    private int Walk(ulong s, ulong e, Attr set, Attr clear)
+    {
+        var a = s;
+        while (a < e)
+        {
+            var i = _map.Find(a);
+            if (i < 0) return 0;
+            var r = _map[i];
+            if (r.Level == Level.Pte)
+            {
+                var pteEnd = Math.Min(r.End, e);
+                ApplyAttrs(a, pteEnd, set, clear);
+                a = pteEnd;
+                continue;
+            }
+
+            var size = Units.LeafSize(r.Level);
+            var leafStart = Units.AlignDown(a, size);
+            if (_config.Walker == WalkerMode.Sect && (r.Attrs & Attr.Valid) == 0)
+            {
+                // Before 15bfba1ad77f p?d_sect() is false for an invalid block: the walk passes it by untouched.
+                a = Math.Min(r.End, e);
+                continue;
+            }
+
+            if (leafStart < a || leafStart + size > e)
+            {
+                PermissionChecker.OnPartialBlock(this, r.Level);
+                return -Units.EINVAL;
+            }
+
+            var segEnd = Math.Min(r.End, Units.AlignDown(e, size));
+            ApplyAttrs(a, segEnd, set, clear);
+            a = segEnd;
+        }
+
+        return 0;
+    }
+
+    private void ApplyAttrs(ulong s, ulong e, Attr set, Attr clear)
+    {
+        var from = _map.CutAt(s);
+        var to = _map.CutAt(e);
+        for (var i = from; i < to; i++)
+        {
+            ref var r = ref _map.At(i);
+            r.Attrs = (Attr)(((byte)r.Attrs & ~(byte)clear) | (byte)set);
+        }
+
+        _map.Normalize(from - 1, to + 1);
+        LinearMapChecker.AfterWrite(this, s, e);
+    }
+
+    /// <summary>__set_memory_enc_dec(): break (invalid + NS_SHARED change), RSI call, make valid again.</summary>
+    private int SetMemoryEncDec(ulong addr, int pages, bool encrypt)
+    {
+        if (!IsRealmWorld()) return 0;
+        if (!IsLinear(addr)) return -Units.EINVAL;
+        var size = (ulong)pages * Units.PAGE_SIZE;
+        var ret = __ChangeMemoryCommon(
+            addr, size, encrypt ? Attr.None : Attr.Shared, (encrypt ? Attr.Shared : Attr.None) | Attr.Valid);
+        if (ret != 0) return ret;
+        if (!Replayed(out _)) Record(Point.RsiSetMemoryRange, 0);
+        return __ChangeMemoryCommon(addr, size, Attr.Valid, Attr.None);
+    }
+}

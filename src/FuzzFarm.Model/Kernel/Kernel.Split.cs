@@ -1,0 +1,210 @@
+namespace FuzzFarm.Model;
+
+/// <summary>
+/// The per-level split helpers of mmu.c (split_pud, split_pmd, split_contpmd, split_contpte,
+/// range_split_to_ptes) and the boot repaint. Each writes the live linear map without break-before-make,
+/// which is exactly what the tlb-conflict invariant judges.
+/// </summary>
+public sealed partial class Kernel
+{
+    private const long AllocFailed = -1;
+
+    /// <summary>pud_leaf(READ_ONCE(*pudp)) for the PUD entry covering addr.</summary>
+    public bool PudLeaf(ulong addr) => LeafIs(Point.PudLeaf, addr, Level.Pud, needCont: false);
+
+    /// <summary>pmd_leaf(pmdp_get(pmdp)) for the PMD entry covering addr.</summary>
+    public bool PmdLeaf(ulong addr) => LeafIs(Point.PmdLeaf, addr, Level.Pmd, needCont: false);
+
+    /// <summary>pmd_cont(pmd) for the PMD entry covering addr.</summary>
+    public bool PmdCont(ulong addr) => LeafIs(Point.PmdCont, addr, Level.Pmd, needCont: true);
+
+    /// <summary>pte_cont(__ptep_get(ptep)) for the PTE covering addr.</summary>
+    public bool PteCont(ulong addr) => LeafIs(Point.PteCont, addr, Level.Pte, needCont: true);
+
+    private bool LeafIs(Point point, ulong addr, Level level, bool needCont)
+    {
+        if (Replayed(out var v)) return v != 0;
+        var yes = false;
+        if (IsLinear(addr))
+        {
+            var i = _map.Find(Off(addr));
+            yes = i >= 0 && _map[i].Level == level && (!needCont || _map[i].Cont);
+        }
+
+        return Record(point, yes ? 1 : 0) != 0;
+    }
+
+    /// <summary>split_pud(): allocate a PMD table (GFP_PGTABLE_KERNEL), fill 512 blocks, publish it.</summary>
+    public int SplitPud(ulong addr, bool toCont) => SplitBlock(addr, Level.Pud, toCont, Point.SplitPud);
+
+    /// <summary>split_pmd(): allocate a PTE table (GFP_PGTABLE_KERNEL), fill 512 PTEs, publish it.</summary>
+    public int SplitPmd(ulong addr, bool toCont) => SplitBlock(addr, Level.Pmd, toCont, Point.SplitPmd);
+
+    private int SplitBlock(ulong addr, Level level, bool toCont, Point publish)
+    {
+        // The kernel read the entry before allocating: the published table carries the attributes seen then.
+        if (!Replayed(out var seen))
+        {
+            seen = AllocFailed;
+            if (PgtableAlloc(gfpAtomic: false))
+            {
+                var i = IsLinear(addr) ? _map.Find(Off(addr)) : -1;
+                seen = i >= 0 ? (long)_map[i].Attrs : 0;
+            }
+
+            Record(Point.PgtableAlloc, seen);
+        }
+
+        if (seen == AllocFailed) return -Units.ENOMEM;
+        if (Replayed(out _)) return 0;
+        if (IsLinear(addr))
+        {
+            var size = Units.LeafSize(level);
+            var start = Units.AlignDown(Off(addr), size);
+            Publish(start, start + size, level - 1, toCont, (Attr)seen, publish);
+        }
+
+        Record(publish, 0);
+        return 0;
+    }
+
+    /// <summary>split_contpmd(): clear PTE_CONT on the 16 entries of the group covering addr.</summary>
+    public void SplitContPmd(ulong addr) => ClearCont(addr, Level.Pmd, Point.SplitContPmd);
+
+    /// <summary>split_contpte(): clear PTE_CONT on the 16 entries of the group covering addr.</summary>
+    public void SplitContPte(ulong addr) => ClearCont(addr, Level.Pte, Point.SplitContPte);
+
+    private void ClearCont(ulong addr, Level level, Point point)
+    {
+        if (Replayed(out _)) return;
+        if (IsLinear(addr))
+        {
+            var size = Units.ContSize(level);
+            var start = Units.AlignDown(Off(addr), size);
+            _writePoint = point;
+            LinearMapChecker.OnLiveResize(this, start, start + size, point);
+            RewriteRange(start, start + size, level, clearCont: true);
+        }
+
+        Record(point, 0);
+    }
+
+    /// <summary>
+    /// range_split_to_ptes(start, end, GFP_PGTABLE_KERNEL): every leaf overlapping the range becomes non-CONT PTEs.
+    /// Used by arch_kfence_init_pool() for a late pool.
+    /// </summary>
+    public int RangeSplitToPtes(ulong start, ulong end)
+    {
+        if (!Replayed(out var ok))
+        {
+            ok = PgtableAlloc(gfpAtomic: false) ? 1 : 0;
+            Record(Point.PgtableAlloc, ok);
+        }
+
+        if (ok == 0) return -Units.ENOMEM;
+        if (Replayed(out _)) return 0;
+        if (IsLinear(start) && end > start)
+        {
+            var last = Math.Min(Off(end - 1), _config.RamBytes - 1);
+            SplitToPtes(ExpandDown(Off(start)), ExpandUp(last + 1), Point.RangeSplitToPtes);
+        }
+
+        Record(Point.RangeSplitToPtes, 0);
+        return 0;
+    }
+
+    /// <summary>
+    /// linear_map_split_to_ptes() under stop_machine(): the boot CPU splits everything outside the kernel alias to
+    /// non-CONT PTEs (GFP_ATOMIC) while every other online CPU runs with TTBR1 on the reserved tables.
+    /// </summary>
+    public void StopMachineLinearMapSplitToPtes()
+    {
+        LockChecker.OnStopMachine(this, "linear_map_split_to_ptes");
+        _ttbr1Reserved = _online & ~1UL;
+        if (!PgtableAlloc(gfpAtomic: true)) throw new InvalidOperationException("repaint allocation failed: panic");
+        SplitToPtes(0, _config.KaliasOffset, Point.RangeSplitToPtes);
+        SplitToPtes(_config.KaliasOffset + _config.KaliasSize, _config.RamBytes, Point.RangeSplitToPtes);
+        _ttbr1Reserved = 0;
+        _repainted = true;
+        _sink?.OnNote(_eventIndex, 0, "repaint: linear map split to PTEs under stop_machine");
+    }
+
+    /// <summary>Start of the leaf (or CONT group) containing off.</summary>
+    private ulong ExpandDown(ulong off)
+    {
+        var i = _map.Find(off);
+        if (i < 0) return off;
+        var r = _map[i];
+        return Units.AlignDown(off, r.Cont ? Units.ContSize(r.Level) : Units.LeafSize(r.Level));
+    }
+
+    /// <summary>End of the leaf (or CONT group) containing off-1.</summary>
+    private ulong ExpandUp(ulong end)
+    {
+        var i = _map.Find(end - 1);
+        if (i < 0) return end;
+        var r = _map[i];
+        return Units.AlignUp(end, r.Cont ? Units.ContSize(r.Level) : Units.LeafSize(r.Level));
+    }
+
+    private void SplitToPtes(ulong s, ulong e, Point point)
+    {
+        if (e <= s) return;
+        _writePoint = point;
+        var from = _map.CutAt(s);
+        var to = _map.CutAt(e);
+        for (var i = from; i < to; i++)
+        {
+            ref var r = ref _map.At(i);
+            if (r.Level == Level.Pte && !r.Cont) continue;
+            LinearMapChecker.OnLiveResize(this, r.Start, r.End, point);
+            _tablePages += r.Level switch
+            {
+                Level.Pud => (long)((r.End - r.Start) / Units.PUD_SIZE) * (1 + Units.PTRS_PER_TABLE),
+                Level.Pmd => (long)((r.End - r.Start) / Units.PMD_SIZE),
+                _ => 0,
+            };
+            r.Level = Level.Pte;
+            r.Cont = false;
+        }
+
+        _map.Normalize(from - 1, to + 1);
+        LinearMapChecker.AfterWrite(this, s, e);
+    }
+
+    /// <summary>Replaces [s, e) by leaves of one level and attribute set, as a table publish does.</summary>
+    private void Publish(ulong s, ulong e, Level level, bool cont, Attr attrs, Point point)
+    {
+        _writePoint = point;
+        LinearMapChecker.OnLiveResize(this, s, e, point);
+        PermissionChecker.OnSplitPublish(this, s, e, attrs);
+        var from = _map.CutAt(s);
+        var to = _map.CutAt(e);
+        _map.ReplaceRuns(from, to, new Leaf(s, e, level, cont, attrs));
+        _map.Normalize(from - 1, from + 1);
+        LinearMapChecker.AfterWrite(this, s, e);
+    }
+
+    private void RewriteRange(ulong s, ulong e, Level level, bool clearCont)
+    {
+        var from = _map.CutAt(s);
+        var to = _map.CutAt(e);
+        for (var i = from; i < to; i++)
+        {
+            ref var r = ref _map.At(i);
+            if (r.Level == level && clearCont) r.Cont = false;
+        }
+
+        _map.Normalize(from - 1, to + 1);
+        LinearMapChecker.AfterWrite(this, s, e);
+    }
+
+    /// <summary>A page-table page allocation: GFP_PGTABLE_KERNEL may sleep; both need the page allocator.</summary>
+    private bool PgtableAlloc(bool gfpAtomic)
+    {
+        if (!gfpAtomic) SplitChecker.OnMightSleep(this, Point.PgtableAlloc);
+        SplitChecker.OnTableAlloc(this);
+        _tablePages++;
+        return true;
+    }
+}

@@ -1,0 +1,241 @@
+namespace FuzzFarm.Model;
+
+public sealed partial class Kernel
+{
+    private const int Neutral = 0;
+    private const int LabelFree = -1;
+    private const int LabelFinished = -2;
+
+    private readonly TaskSlot[] _tasks = new TaskSlot[MaxTasks];
+    private readonly int[] _labelSlot = new int[MachineEvent.MaxTaskLabel + 1];
+    private long _startSeq;
+    private int _inflightCalls;
+    private int _inflightBootBringups;
+
+    // The task whose body is executing, and where its replay stands.
+    private TaskSlot? _cur;
+    private int _replayPos;
+    private bool _ghost;
+    private StopSpec _stop;
+    private int _pointsPassed;
+    private int _depth;
+
+    // Locks: the split mutex (owner slot), cpu_hotplug_lock (writer slot, reader and pending-writer masks).
+    private int _mutexOwner;
+    private int _hotplugWriter;
+    private ulong _hotplugReaders;
+    private ulong _pendingWriters;
+
+    private void ResetTasks()
+    {
+        foreach (var t in _tasks) t.State = TaskState.Free;
+        Array.Fill(_labelSlot, LabelFree);
+        _startSeq = 0;
+        _inflightCalls = _inflightBootBringups = 0;
+        _cur = null;
+        _ghost = false;
+        _depth = 0;
+        _mutexOwner = _hotplugWriter = -1;
+        _hotplugReaders = _pendingWriters = 0;
+    }
+
+    /// <summary>The CPU the current code runs on (the boot CPU for phase code).</summary>
+    public int CurrentCpu => _cur?.Cpu ?? 0;
+
+    /// <summary>The calling context of the current code.</summary>
+    public CallContext CurrentContext => _cur?.Context ?? CallContext.Task;
+
+    private TaskSlot? AllocSlot(TaskKind kind, byte label)
+    {
+        foreach (var t in _tasks)
+        {
+            if (t.State is TaskState.Free or TaskState.Done or TaskState.Abandoned)
+            {
+                t.Start(kind, label, ++_startSeq);
+                if (label != 0) _labelSlot[label] = t.Index;
+                return t;
+            }
+        }
+
+        return null;
+    }
+
+    private TaskSlot? SlotOfLabel(byte label)
+    {
+        var s = _labelSlot[label];
+        return s >= 0 && _tasks[s].IsActive && _tasks[s].Label == label ? _tasks[s] : null;
+    }
+
+    /// <summary>
+    /// Replay step of a primitive. Returns true when the value is already decided (logged, ghost, or the call is
+    /// nested inside another primitive's evaluation and must run live without logging: then false).
+    /// </summary>
+    private bool Replayed(out long value)
+    {
+        value = Neutral;
+        var t = _cur;
+        if (t is null || _depth > 0) return false;
+        if (_ghost) return true;
+        if (_replayPos < t.LogCount)
+        {
+            value = t.Log[_replayPos++];
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Logs a primitive the current task has just executed live, and stops the task if its stop is met.</summary>
+    private long Record(Point point, long value)
+    {
+        var t = _cur;
+        if (t is null || _depth > 0) return value;
+        if (t.LogCount == t.Log.Length) Array.Resize(ref t.Log, t.Log.Length * 2);
+        t.Log[t.LogCount++] = value;
+        _replayPos++;
+        NoteActivity(t);
+        _sink?.OnPrimitive(_eventIndex, t.Label, t.Cpu, point, value);
+        if (Points.IsPreemption(point))
+        {
+            _pointsPassed++;
+            if (StopReached(point)) _ghost = true;
+        }
+
+        return value;
+    }
+
+    private bool StopReached(Point point) => _stop.Kind switch
+    {
+        StopKind.None => false,
+        StopKind.AtPoint => point == _stop.At,
+        _ => _pointsPassed >= Math.Max((int)_stop.Count, 1),
+    };
+
+    /// <summary>The current task cannot take a lock: it waits there, and the rest of this run is a ghost.</summary>
+    private void Block(LockId lockId)
+    {
+        var t = _cur!;
+        NoteActivity(t);
+        t.State = TaskState.Blocked;
+        t.BlockedOn = lockId;
+        if (lockId == LockId.HotplugWrite) _pendingWriters |= t.Bit;
+        _ghost = true;
+    }
+
+    /// <summary>Runs (or resumes) a task until its stop, a lock it cannot take, or its return.</summary>
+    private void RunSlot(TaskSlot t, StopSpec stop)
+    {
+        if (!t.IsActive) return;
+        _cur = t;
+        _replayPos = 0;
+        _ghost = false;
+        _stop = stop;
+        _pointsPassed = 0;
+        t.SplitWarned = t.AliasFailed = false;
+        t.State = TaskState.InFlight;
+        t.BlockedOn = LockId.None;
+        var ret = ExecuteBody(t);
+        _cur = null;
+        if (!_ghost) Complete(t, ret);
+    }
+
+    private int ExecuteBody(TaskSlot t) => t.Kind switch
+    {
+        TaskKind.CpuUp => CpuUpBody(t.Cpu),
+        TaskKind.CpuDown => CpuDownBody(t.Cpu),
+        _ => CallBody(t),
+    };
+
+    private void Complete(TaskSlot t, int ret)
+    {
+        t.State = TaskState.Done;
+        t.Result = ret;
+        if (t.Label != 0) _labelSlot[t.Label] = LabelFinished;
+        if (t.IsPermCall) _inflightCalls--;
+        if (t.Kind == TaskKind.CpuUp && t.BootTime) _inflightBootBringups--;
+        LockChecker.OnTaskReturn(this, t);
+        _sink?.OnTaskDone(_eventIndex, t.Label, t.Cpu, ret);
+    }
+
+    /// <summary>Runs a task to its return, first completing whoever holds the lock it waits for.</summary>
+    private bool CompleteTask(TaskSlot t, int depth = 0)
+    {
+        for (var guard = 0; guard < 4 * MaxTasks && t.IsActive; guard++)
+        {
+            RunSlot(t, StopSpec.None);
+            if (t.State != TaskState.Blocked) continue;
+            var holder = HolderOf(t);
+            if (holder is null || holder == t || depth > MaxTasks || !CompleteTask(holder, depth + 1))
+            {
+                Abandon(t);
+                return false;
+            }
+        }
+
+        return t.State == TaskState.Done;
+    }
+
+    private TaskSlot? HolderOf(TaskSlot waiter)
+    {
+        switch (waiter.BlockedOn)
+        {
+            case LockId.SplitMutex:
+                return _mutexOwner >= 0 ? _tasks[_mutexOwner] : null;
+            case LockId.HotplugWrite:
+                if (_hotplugWriter >= 0) return _tasks[_hotplugWriter];
+                return _hotplugReaders != 0 ? _tasks[LowestCpu(_hotplugReaders)] : null;
+            case LockId.HotplugRead:
+                if (_hotplugWriter >= 0) return _tasks[_hotplugWriter];
+                var pending = _pendingWriters & ~waiter.Bit;
+                return pending != 0 ? _tasks[LowestCpu(pending)] : null;
+            default:
+                return null;
+        }
+    }
+
+    private void Abandon(TaskSlot t)
+    {
+        if (!t.IsActive) return;
+        LockChecker.OnDeadlock(this, t);
+        _pendingWriters &= ~t.Bit;
+        t.State = TaskState.Abandoned;
+        if (t.Label != 0) _labelSlot[t.Label] = LabelFinished;
+        if (t.IsPermCall) _inflightCalls--;
+        if (t.Kind == TaskKind.CpuUp && t.BootTime) _inflightBootBringups--;
+    }
+
+    /// <summary>Completes every task still in flight, oldest first (the kernel eventually runs them all).</summary>
+    private void Drain()
+    {
+        while (true)
+        {
+            TaskSlot? oldest = null;
+            foreach (var t in _tasks)
+            {
+                if (t.IsActive && (oldest is null || t.StartSeq < oldest.StartSeq)) oldest = t;
+            }
+
+            if (oldest is null) return;
+            if (!CompleteTask(oldest)) Abandon(oldest);
+        }
+    }
+
+    /// <summary>Completes in-flight tasks of one kind (bring-ups before FINALIZE and the repaint).</summary>
+    private void CompleteActive(TaskKind kind)
+    {
+        foreach (var t in _tasks)
+        {
+            if (t.IsActive && t.Kind == kind) CompleteTask(t);
+        }
+    }
+
+    /// <summary>Labels the environment assumptions an activity of task <paramref name="t"/> needs right now.</summary>
+    private void NoteActivity(TaskSlot? t)
+    {
+        var otherCalls = _inflightCalls - (t is not null && t.IsPermCall ? 1 : 0);
+        if (otherCalls > 0) _assumptions |= Assumptions.PreemptedCall;
+        if (_phase >= BootPhase.Finalize || t is null) return;
+        if (t.IsPermCall && _inflightBootBringups > 0) _assumptions |= Assumptions.AsyncDuringSmp;
+        else if (t.Kind == TaskKind.CpuUp && otherCalls > 0) _assumptions |= Assumptions.AsyncDuringSmp;
+    }
+}
