@@ -1,0 +1,45 @@
+using System.CommandLine;
+using FuzzFarm.Cli.Replay;
+using FuzzFarm.Model;
+
+namespace FuzzFarm.Cli.Commands;
+
+/// <summary><c>fuzzfarm replay TRACE [--variant ID|all] [--env strict|adversarial] [--json] [--no-timeline]</c>.</summary>
+internal static class ReplayCommand
+{
+    public static Command Create(TextWriter stdout)
+    {
+        var trace = new Argument<string>("TRACE") { Description = "A .trace file (see src/FuzzFarm.Language/README.md)" };
+        var variant = new Option<string?>("--variant")
+        {
+            Description = "Variant id, or 'all' (default: the trace's variant header, else all)",
+        };
+        var env = new Option<string?>("--env") { Description = "strict or adversarial (default: the trace's env, else adversarial)" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON document instead of text" };
+        var noTimeline = new Option<bool>("--no-timeline") { Description = "Leave the per-CPU timeline out" };
+        var command = new Command("replay", "Run a trace on one or every variant and report what the oracle saw")
+        {
+            trace, variant, env, json, noTimeline,
+        };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetRequiredValue(trace);
+            var program = TraceLoader.Load(path);
+            var envMode = ParseEnv(parse.GetValue(env)) ?? program.Env ?? EnvMode.Adversarial;
+            var variants = TraceLoader.SelectVariants(parse.GetValue(variant) ?? program.Variant ?? "all");
+            var results = variants.Select(v => Replayer.Replay(program, v, envMode)).ToList();
+            if (parse.GetValue(json)) ReplayJson.Write(stdout, path, program, envMode, results, !parse.GetValue(noTimeline));
+            else ReplayText.Write(stdout, path, program, envMode, results, !parse.GetValue(noTimeline));
+            return results.Any(r => r.HasViolation) ? ExitCodes.Violation : ExitCodes.Clean;
+        });
+        return command;
+    }
+
+    internal static EnvMode? ParseEnv(string? text) => text switch
+    {
+        null => null,
+        "strict" => EnvMode.Strict,
+        "adversarial" => EnvMode.Adversarial,
+        _ => throw new UsageException($"--env: '{text}' is not strict or adversarial"),
+    };
+}

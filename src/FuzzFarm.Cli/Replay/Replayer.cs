@@ -1,0 +1,37 @@
+using FuzzFarm.Language;
+using FuzzFarm.Model;
+
+namespace FuzzFarm.Cli.Replay;
+
+/// <summary>One variant's run of a trace: what the oracle saw, and the timeline of how.</summary>
+internal sealed record VariantReplay(
+    SplitVariant Variant,
+    EnvMode Env,
+    IReadOnlyList<Violation> Violations,
+    IReadOnlyList<TimelineEntry> Timeline,
+    RunSummary Summary,
+    long TablePages,
+    long LiveResizes)
+{
+    public IEnumerable<Violation> Reported => Violations.Where(v => v.ReportedIn(Env));
+
+    public IEnumerable<Violation> Masked => Violations.Where(v => !v.ReportedIn(Env));
+
+    public bool HasViolation => Reported.Any();
+
+    public string Verdict => HasViolation ? "violation" : "clean";
+}
+
+internal static class Replayer
+{
+    public static VariantReplay Replay(EventProgram program, SplitVariant variant, EnvMode env)
+    {
+        var machine = new Machine(program.Machine, variant);
+        var recorder = new TimelineRecorder(program.Machine);
+        machine.Kernel.Observer = recorder;
+        var summary = machine.Run(program.Events.AsSpan());
+        return new VariantReplay(
+            variant, env, machine.Violations.ToArray(), recorder.Entries, summary,
+            machine.Kernel.TablePagesAllocated, machine.Kernel.LiveResizes);
+    }
+}

@@ -1,0 +1,42 @@
+using FuzzFarm.Language;
+using FuzzFarm.Model;
+using FuzzFarm.Variants;
+
+namespace FuzzFarm.Cli.Replay;
+
+/// <summary>Reads trace files and resolves variant selections, turning every problem into a clear message.</summary>
+internal static class TraceLoader
+{
+    public static EventProgram Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new UsageException($"{path}: cannot read the trace: {e.Message}");
+        }
+
+        var program = TraceParser.Parse(text, path);
+        var error = program.Validate();
+        if (error is not null) throw new UsageException($"{path}: {error}");
+        return program;
+    }
+
+    public static IReadOnlyList<SplitVariant> SelectVariants(string selection)
+    {
+        if (selection == "all") return VariantCatalog.All;
+        var chosen = new List<SplitVariant>();
+        foreach (var id in selection.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!VariantCatalog.TryGet(id, out var v))
+                throw new UsageException($"--variant: unknown variant '{id}' (known: {string.Join(", ", VariantCatalog.Ids)}, all)");
+            chosen.Add(v);
+        }
+
+        if (chosen.Count == 0) throw new UsageException("--variant: no variant given");
+        return chosen;
+    }
+}
