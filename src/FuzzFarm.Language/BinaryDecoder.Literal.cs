@@ -36,11 +36,10 @@ public static partial class BinaryDecoder
                     ev = MachineEvent.RunTask(Next());
                     break;
                 default:
-                    Dropped++;
                     return;
             }
 
-            Emit(ev);
+            Emit(ev, literal: true);
         }
 
         private MachineEvent LiteralCall()

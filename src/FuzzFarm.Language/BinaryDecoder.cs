@@ -43,8 +43,8 @@
 //     with KFENCE their page is moved into the pool; kfence_init_late without kfence=late and
 //     __kernel_map_pages without dpa=on become set_memory_valid;
 //   - one-page operations get pages = 1 and enable is cleared for operations that take none.
-// Every event still passes through EventValidator; one that would not (a decoder bug, or a bad literal) is
-// dropped, so validity never depends on the repairs being complete.
+// Every event still passes through EventValidator; one that would not (a literal with bad fields, or a repair
+// this decoder lacks) is dropped, so validity never depends on the repairs being complete.
 using System.Collections.Immutable;
 using FuzzFarm.Model;
 
@@ -86,7 +86,8 @@ public static partial class BinaryDecoder
     public static int DecodeInto(ReadOnlySpan<byte> data, MachineConfig machine, Span<MachineEvent> destination) =>
         DecodeInto(data, machine, destination, out _);
 
-    /// <summary>As the public overload; <paramref name="dropped"/> counts events the validator refused.</summary>
+    /// <summary>As the public overload; <paramref name="dropped"/> counts events outside literals that the validator
+    /// refused (always 0 unless a repair is missing).</summary>
     internal static int DecodeInto(
         ReadOnlySpan<byte> data, MachineConfig machine, Span<MachineEvent> destination, out int dropped)
     {
@@ -186,12 +187,14 @@ public static partial class BinaryDecoder
             return Emit(MachineEvent.PhaseTo(phase));
         }
 
-        private bool Emit(in MachineEvent ev)
+        /// <summary>Appends a valid event. An invalid one is dropped; outside literals that means a repair is missing,
+        /// which <see cref="Dropped"/> counts for the tests.</summary>
+        private bool Emit(in MachineEvent ev, bool literal = false)
         {
             var index = Count;
             if (!_validator.TryAccept(ev))
             {
-                Dropped++;
+                if (!literal) Dropped++;
                 return false;
             }
 
