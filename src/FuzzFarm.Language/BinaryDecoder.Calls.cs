@@ -5,8 +5,8 @@ namespace FuzzFarm.Language;
 public static partial class BinaryDecoder
 {
     // Page counts for pages bytes 240-255: the edges of a PMD block and of its contiguous groups, and the
-    // largest ranges a call may cover.
-    private static ReadOnlySpan<ushort> EdgeCounts =>
+    // largest ranges a call may cover. A field, not a span property: decoding must not allocate.
+    private static readonly ushort[] _edgeCounts =
         [2, 3, 4, 8, 15, 17, 32, 64, 128, 256, 511, 513, 1024, 2048, 4095, MachineEvent.MaxPages];
 
     private ref partial struct Decoder
@@ -115,7 +115,7 @@ public static partial class BinaryDecoder
             < 176 => 16,
             < 208 => 512,
             < 240 => (ushort)(b - 206),
-            _ => EdgeCounts[b - 240],
+            _ => _edgeCounts[b - 240],
         };
     }
 }

@@ -74,7 +74,7 @@ public partial struct EventValidator
     /// <summary>Whether <paramref name="ev"/> may follow the events accepted so far; never allocates.</summary>
     public readonly EventViolation Check(in MachineEvent ev)
     {
-        _ = Machine;
+        _ = Machine; // a default(EventValidator) has no machine: fail loudly rather than with a null reference
         if (Count >= EventProgram.MaxEvents) return EventViolation.TooManyEvents;
         return ev.Kind switch
         {

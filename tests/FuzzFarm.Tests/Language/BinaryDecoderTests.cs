@@ -83,6 +83,24 @@ public sealed class BinaryDecoderTests
         Assert.Null(program.Validate());
     }
 
+    [Theory]
+    [MemberData(nameof(LanguageFixtures.MachineNames), MemberType = typeof(LanguageFixtures))]
+    public void DecodeInto_DoesNotAllocate(string machineName)
+    {
+        var machine = LanguageFixtures.ByName(machineName);
+        // Mixed input: shaped events, literals (valid and not) and a cut-off tail.
+        var bytes = Enumerable.Range(0, 700).Select(i => (byte)(i % 23 == 0 ? 0xff : i * 131 + 7)).ToArray();
+        var buffer = new MachineEvent[BinaryDecoder.MaxEvents];
+        Assert.True(BinaryDecoder.DecodeInto(bytes, machine, buffer) > 10);
+        const int runs = 500;
+        for (var i = 0; i < runs; i++) BinaryDecoder.DecodeInto(bytes.AsSpan(i % 50), machine, buffer);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < runs; i++) BinaryDecoder.DecodeInto(bytes.AsSpan(i % 50), machine, buffer);
+        // The runtime itself may allocate a few bytes once (tiered JIT); an allocation per decode would be at
+        // least 24 bytes per run.
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, runs - 1);
+    }
+
     [Fact]
     public void Decoding_IsDeterministic()
     {
