@@ -1,0 +1,94 @@
+using FuzzFarm.Model;
+
+namespace FuzzFarm.Language;
+
+/// <summary>
+/// The text names the trace format gives to boot phases and permission-change operations. They are part of the
+/// stable trace format (see README.md): names are never changed, new ones are only appended.
+/// </summary>
+public static class TraceNames
+{
+    // Indexed by (int)BootPhase; index 0 is not a phase. "early-param" names the initial state so that messages
+    // can print it; a trace can never advance to it.
+    private static readonly string[] _phases =
+    [
+        "", "early-param", "map-mem", "rsi-init", "boot-cpu-features", "mm-preinit", "memblock-free-all", "mem-init",
+        "kfence-init", "smp-init", "finalize", "repaint", "runtime",
+    ];
+
+    // Indexed by (int)CallOp, kernel spelling.
+    private static readonly string[] _ops =
+    [
+        "set_memory_ro", "set_memory_rw", "set_memory_x", "set_memory_nx", "set_memory_valid",
+        "set_direct_map_invalid_noflush", "set_direct_map_default_noflush", "set_direct_map_valid_noflush",
+        "set_memory_decrypted", "set_memory_encrypted", "kfence_protect", "kfence_unprotect", "__kernel_map_pages",
+        "kfence_init_late",
+    ];
+
+    /// <summary>Number of <see cref="CallOp"/> values the format knows.</summary>
+    public const int OpCount = 14;
+
+    /// <summary>True for a named boot phase (EarlyParam..Runtime).</summary>
+    public static bool IsPhase(BootPhase phase) => phase is >= BootPhase.EarlyParam and <= BootPhase.Runtime;
+
+    /// <summary>True for a defined <see cref="CallOp"/>.</summary>
+    public static bool IsOp(CallOp op) => (int)op < OpCount;
+
+    /// <summary>The trace name of a phase; undefined values print as <c>phase(N)</c> so messages never throw.</summary>
+    public static string Phase(BootPhase phase) =>
+        IsPhase(phase) ? _phases[(int)phase] : $"phase({(int)phase})";
+
+    /// <summary>The kernel name of an operation; undefined values print as <c>op(N)</c>.</summary>
+    public static string Op(CallOp op) => IsOp(op) ? _ops[(int)op] : $"op({(int)op})";
+
+    public static bool TryParsePhase(string name, out BootPhase phase)
+    {
+        for (var i = (int)BootPhase.EarlyParam; i < _phases.Length; i++)
+        {
+            if (_phases[i] == name)
+            {
+                phase = (BootPhase)i;
+                return true;
+            }
+        }
+
+        phase = 0;
+        return false;
+    }
+
+    public static bool TryParseOp(string name, out CallOp op)
+    {
+        for (var i = 0; i < _ops.Length; i++)
+        {
+            if (_ops[i] == name)
+            {
+                op = (CallOp)i;
+                return true;
+            }
+        }
+
+        op = 0;
+        return false;
+    }
+
+    /// <summary>True for the three operations whose trace line carries <c>enable=</c>.</summary>
+    public static bool TakesEnable(CallOp op) =>
+        op is CallOp.SetMemoryValid or CallOp.SetDirectMapValidNoflush or CallOp.KernelMapPages;
+
+    /// <summary>
+    /// A variant id: <c>[a-z0-9][a-z0-9-']*</c>. Ids are not checked against a catalog here because the
+    /// language must read traces written for variants this build does not know.
+    /// </summary>
+    public static bool IsVariantId(string? id)
+    {
+        if (string.IsNullOrEmpty(id) || !IsLowerAlnum(id[0])) return false;
+        foreach (var c in id)
+        {
+            if (!IsLowerAlnum(c) && c != '-' && c != '\'') return false;
+        }
+
+        return true;
+    }
+
+    private static bool IsLowerAlnum(char c) => c is (>= 'a' and <= 'z') or (>= '0' and <= '9');
+}

@@ -1,0 +1,34 @@
+using System.Text;
+using FuzzFarm.Model;
+
+namespace FuzzFarm.Language;
+
+/// <summary>
+/// Writes the canonical text form of an <see cref="EventProgram"/> (grammar in README.md). The output is a pure
+/// function of the program — no comments, dates or versions — so that equal programs give byte-equal traces and
+/// <c>TraceParser.Parse(TraceWriter.Write(p))</c> equals <c>p</c>.
+/// </summary>
+public static class TraceWriter
+{
+    /// <summary>The trace text, one line per record, each ending in <c>\n</c>.</summary>
+    /// <exception cref="ArgumentException">The program is invalid or its machine has no text form.</exception>
+    public static string Write(EventProgram program)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        // Only valid programs have a text form that reads back to the same program; refusing the rest keeps
+        // every trace on disk replayable.
+        var problem = program.Validate();
+        if (problem is not null) throw new ArgumentException($"cannot write an invalid program: {problem}", nameof(program));
+
+        var sb = new StringBuilder();
+        sb.Append("fuzzfarm-trace ").Append(TraceSyntax.Dec(EventProgram.CurrentRevision)).Append('\n');
+        sb.Append(MachineSyntax.Format(program.Machine)).Append('\n');
+        if (program.Variant is not null) sb.Append("variant ").Append(program.Variant).Append('\n');
+        if (program.Env is { } env) sb.Append(env == EnvMode.Strict ? "env strict\n" : "env adversarial\n");
+        if (program.Seed is { } seed) sb.Append("seed ").Append(Seed(seed)).Append('\n');
+        foreach (var ev in program.Events) sb.Append(EventSyntax.Format(ev, program.Machine)).Append('\n');
+        return sb.ToString();
+    }
+
+    private static string Seed(ulong seed) => seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
