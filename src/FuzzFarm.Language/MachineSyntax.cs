@@ -17,8 +17,6 @@ internal static class MachineSyntax
     private static readonly string[] _onOff = ["off", "on"];
 
     /// <summary>The BBM level a trace implies for a CPU: traces do not carry it, so it follows detection.</summary>
-    public static byte BbmLevelFor(bool detected) => detected ? (byte)2 : (byte)0;
-
     public static string Format(MachineConfig m)
     {
         var detected = new bool[m.Cpus];
@@ -26,10 +24,6 @@ internal static class MachineSyntax
         for (var i = 0; i < m.Cpus; i++)
         {
             var cpu = m.Cpu(i);
-            if (cpu.BbmLevel != BbmLevelFor(cpu.Bbml2Detected))
-                throw new ArgumentException(
-                    $"machine: cpu {i} has BBM level {cpu.BbmLevel}, which a trace cannot express "
-                    + "(traces imply 2 when BBML2_NOABORT is detected, else 0)", nameof(m));
             detected[i] = cpu.Bbml2Detected;
             hardware[i] = cpu.Bbml2Hardware;
         }
@@ -75,7 +69,7 @@ internal static class MachineSyntax
         var hardwareText = fields.Take("bbml2-hw");
         var hardware = hardwareText is null ? detected : ParseMask("bbml2-hw", hardwareText, cpus);
         var specs = new CpuSpec[cpus];
-        for (var i = 0; i < cpus; i++) specs[i] = new CpuSpec(detected[i], hardware[i], BbmLevelFor(detected[i]));
+        for (var i = 0; i < cpus; i++) specs[i] = new CpuSpec(detected[i], hardware[i]);
 
         var ram = Size(fields, "ram", _defaults.RamBytes);
         var rodata = (RodataMode)Choose(fields, "rodata", _rodata, (int)_defaults.Rodata);

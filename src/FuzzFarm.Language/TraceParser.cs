@@ -20,6 +20,26 @@ public static class TraceParser
         return new Session(fileName).Run(text);
     }
 
+    /// <summary>
+    /// Parses a machine specification: the keys of a trace's <c>machine</c> line, with or without the leading
+    /// <c>machine</c> keyword (what <c>--machine SPEC</c> takes).
+    /// </summary>
+    /// <exception cref="TraceFormatException">An unknown key, a bad value or an impossible machine.</exception>
+    public static MachineConfig ParseMachine(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var tokens = TraceSyntax.Tokens(spec.Trim());
+        if (tokens.Length == 0 || tokens[0] != "machine") tokens = ["machine", .. tokens];
+        try
+        {
+            return MachineSyntax.Parse(tokens);
+        }
+        catch (TraceProblem problem)
+        {
+            throw new TraceFormatException("--machine", 1, problem.Message);
+        }
+    }
+
     private sealed class Session(string? fileName)
     {
         private readonly ImmutableArray<MachineEvent>.Builder _events = ImmutableArray.CreateBuilder<MachineEvent>();

@@ -30,5 +30,23 @@ public static class TraceWriter
         return sb.ToString();
     }
 
+    /// <summary>
+    /// The keys of a configuration's <c>machine</c> line, without the keyword: what <c>--machine SPEC</c> and
+    /// <see cref="TraceParser.ParseMachine"/> take, and what banners and reports print.
+    /// </summary>
+    public static string FormatMachine(MachineConfig machine)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        var line = MachineSyntax.Format(machine);
+        return line.StartsWith("machine ", StringComparison.Ordinal) ? line["machine ".Length..] : line;
+    }
+
+    /// <summary>One event line as it appears in a trace (addresses relative to <paramref name="machine"/>).</summary>
+    public static string FormatEvent(in MachineEvent ev, MachineConfig machine)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        return EventSyntax.Format(ev, machine);
+    }
+
     private static string Seed(ulong seed) => seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

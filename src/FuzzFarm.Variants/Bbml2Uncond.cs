@@ -46,6 +46,4 @@ public sealed class Bbml2Uncond : SplitVariant
         var bbml2 = k.SystemCapabilitiesFinalized() ? k.SystemSupportsBbml2NoAbort() : k.CpuSupportsBbml2NoAbort();
         return base.CanSetDirectMap(k) || bbml2;
     }
-
-    public override bool MapMemLinearMapRequiresBbml2(Kernel k) => !k.ForcePteMapping();
 }

@@ -20,7 +20,12 @@ internal static class ReplayText
             o.WriteLine();
             var letter = r.Variant.Letter.Length > 0 ? $" ({r.Variant.Letter})" : "";
             o.WriteLine($"== {r.Variant.Id}{letter}: {r.Verdict.ToUpperInvariant()}");
-            foreach (var v in r.Reported) WriteViolation(o, v, program.Events.Length);
+            foreach (var group in r.Reported.GroupBy(v => v.Invariant))
+            {
+                WriteViolation(o, group.First(), program.Events.Length);
+                var more = group.Skip(1).Select(v => Points.Name(v.Where)).Distinct().ToList();
+                if (more.Count > 0) o.WriteLine($"   {"",-28} also in: {string.Join(", ", more)}");
+            }
             var masked = r.Masked.ToList();
             if (masked.Count > 0)
                 o.WriteLine($"   ({masked.Count} more need assumptions outside strict: " +

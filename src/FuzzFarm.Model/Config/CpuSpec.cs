@@ -8,8 +8,8 @@ namespace FuzzFarm.Model;
 /// </summary>
 /// <param name="Bbml2Detected">The CPU's MIDR is on the BBML2_NOABORT allow-list (what <c>cpu_supports_bbml2_noabort()</c> sees).</param>
 /// <param name="Bbml2Hardware">The hardware never raises a TLB conflict abort on a live block resize.</param>
-/// <param name="BbmLevel">ID_AA64MMFR2_EL1.BBM (0–3); informational until BBML3 qualification lands.</param>
-public readonly record struct CpuSpec(bool Bbml2Detected, bool Bbml2Hardware, byte BbmLevel = 0)
+/// <remarks>BBML3 qualification (§9) adds the MIDR revision and ID_AA64MMFR2_EL1.BBM here, with trace keys of their own.</remarks>
+public readonly record struct CpuSpec(bool Bbml2Detected, bool Bbml2Hardware)
 {
-    public static CpuSpec WithBbml2(bool has) => new(has, has, has ? (byte)2 : (byte)0);
+    public static CpuSpec WithBbml2(bool has) => new(has, has);
 }

@@ -139,7 +139,7 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
             }
 
             Mix((ulong)_cpus.Length);
-            foreach (var c in _cpus) Mix((c.Bbml2Detected ? 1UL : 0) | (c.Bbml2Hardware ? 2UL : 0) | ((ulong)c.BbmLevel << 8));
+            foreach (var c in _cpus) Mix((c.Bbml2Detected ? 1UL : 0) | (c.Bbml2Hardware ? 2UL : 0));
             Mix(RamBytes);
             Mix(((ulong)Rodata) | ((ulong)Kfence << 8) | ((ulong)Bringup << 16) | ((ulong)Walker << 24)
                 | (DebugPagealloc ? 1UL << 32 : 0) | (Realm ? 1UL << 33 : 0));

@@ -20,6 +20,13 @@ public enum Assumptions : byte
 
     /// <summary>A call preempted inside split_kernel_leaf_mapping()/update_range_prot() while others run.</summary>
     PreemptedCall = 16,
+
+    /// <summary>
+    /// A direct-map change no kernel caller makes: set_memory_valid() outside the KFENCE pool while
+    /// can_set_direct_map() is false, a range that touches the kernel alias, or one straddling the KFENCE pool.
+    /// (Project addition to §2c: the callers' side of the contract, so that strict runs judge only the guards.)
+    /// </summary>
+    UncheckedCaller = 32,
 }
 
 /// <summary>Text names of <see cref="Assumptions"/> (stable ids).</summary>
@@ -32,6 +39,7 @@ public static class AssumptionNames
         (Assumptions.AtomicCaller, "atomic-caller"),
         (Assumptions.LateHotplug, "late-hotplug"),
         (Assumptions.PreemptedCall, "preempted-call"),
+        (Assumptions.UncheckedCaller, "unchecked-caller"),
     ];
 
     public static IEnumerable<string> Names(Assumptions set) =>

@@ -126,6 +126,20 @@ public sealed partial class Kernel
         RunSlot(t, e.Stop);
     }
 
+    /// <summary>A call outside the contract every kernel caller keeps (see <see cref="Assumptions.UncheckedCaller"/>).</summary>
+    private bool IsUncheckedCall(in MachineEvent e)
+    {
+        if (e.Op == CallOp.KfenceInitLate) return false;
+        var s = (ulong)e.Page * Units.PAGE_SIZE;
+        var end = s + ((ulong)e.Pages * Units.PAGE_SIZE);
+        if (OverlapsKalias(s, end)) return true;
+        var ps = _config.KfencePoolOffset;
+        var pe = ps + _config.KfencePoolSize;
+        var inPool = _kfencePoolSet && s >= ps && end <= pe;
+        if (_kfencePoolSet && s < pe && ps < end && !inPool) return true;
+        return e.Op == CallOp.SetMemoryValid && !inPool && !EvaluateCanSetDirectMap();
+    }
+
     private bool CpuTaskActive(int cpu)
     {
         foreach (var t in _tasks)
@@ -138,8 +152,10 @@ public sealed partial class Kernel
 
     private void StartCall(in MachineEvent e)
     {
+        // KFENCE protects pages only once its pool is initialised.
+        var kfenceOp = e.Op is CallOp.KfenceProtect or CallOp.KfenceUnprotect;
         var valid = e.Cpu < _config.Cpus && (_online & (1UL << e.Cpu)) != 0 && _labelSlot[e.Task] == LabelFree
-            && _mapMemDone;
+            && _mapMemDone && (!kfenceOp || _kfenceReady);
         var t = valid ? AllocSlot(TaskKind.Call, e.Task) : null;
         if (t is null)
         {
@@ -157,6 +173,7 @@ public sealed partial class Kernel
         if (_phase < BootPhase.MemInit) _assumptions |= Assumptions.EarlyCaller;
         if (e.Context == CallContext.Atomic && e.Op is not (CallOp.KfenceProtect or CallOp.KfenceUnprotect or CallOp.KernelMapPages))
             _assumptions |= Assumptions.AtomicCaller;
+        if (IsUncheckedCall(e)) _assumptions |= Assumptions.UncheckedCaller;
         RunSlot(t, e.Stop);
     }
 }

@@ -234,8 +234,12 @@ public sealed partial class Kernel
     {
         var otherCalls = _inflightCalls - (t is not null && t.IsPermCall ? 1 : 0);
         if (otherCalls > 0) _assumptions |= Assumptions.PreemptedCall;
-        if (_phase >= BootPhase.Finalize || t is null) return;
-        if (t.IsPermCall && _inflightBootBringups > 0) _assumptions |= Assumptions.AsyncDuringSmp;
+        if (_phase >= BootPhase.Repaint || t is null) return;
+
+        // smp_init() runs from the first secondary bring-up through smp_cpus_done() (FINALIZE and the repaint);
+        // no task but smp_init's own changes permissions then (CM-0407a).
+        var smpInitRunning = (_phase == BootPhase.SmpInit && (_attempted & ~1UL) != 0) || _phase == BootPhase.Finalize;
+        if (t.IsPermCall && (_inflightBootBringups > 0 || smpInitRunning)) _assumptions |= Assumptions.AsyncDuringSmp;
         else if (t.Kind == TaskKind.CpuUp && otherCalls > 0) _assumptions |= Assumptions.AsyncDuringSmp;
     }
 }

@@ -86,14 +86,6 @@ public sealed class EventProgramTests
         Assert.Throws<ArgumentException>(() => TraceWriter.Write(new EventProgram(_plain, [MachineEvent.RunTask(1)])));
 
     [Fact]
-    public void Writer_RefusesAMachineWhoseBbmLevelATraceCannotCarry()
-    {
-        var machine = new MachineConfig([new CpuSpec(true, true, 3)]);
-        var e = Assert.Throws<ArgumentException>(() => TraceWriter.Write(new EventProgram(machine, [])));
-        Assert.Contains("BBM level", e.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void Validator_TracksPhaseAndLabels()
     {
         var v = new EventValidator(_plain);

@@ -40,7 +40,7 @@ internal static class LanguageFixtures
     };
 
     public static CpuSpec Cpu(bool detected, bool? hardware = null) =>
-        new(detected, hardware ?? detected, detected ? (byte)2 : (byte)0);
+        new(detected, hardware ?? detected);
 
     /// <summary>The canonical text of <see cref="RichProgram"/>: every event kind, op, machine key and region form.</summary>
     public const string RichTrace = """
