@@ -9,7 +9,10 @@ internal static class ReplayCommand
 {
     public static Command Create(TextWriter stdout)
     {
-        var trace = new Argument<string>("TRACE") { Description = "A .trace file (see src/FuzzFarm.Language/README.md)" };
+        var trace = new Argument<string>("TRACE")
+        {
+            Description = "A .trace file (see src/FuzzFarm.Language/README.md), or a folder: every *.trace in it, as a matrix",
+        };
         var variant = new Option<string?>("--variant")
         {
             Description = "Variant id, or 'all' (default: the trace's variant header, else all)",
@@ -24,6 +27,14 @@ internal static class ReplayCommand
         command.SetAction(parse =>
         {
             var path = parse.GetRequiredValue(trace);
+            if (Directory.Exists(path))
+            {
+                var matrix = ReplayMatrix.Run(path, parse.GetValue(variant), ParseEnv(parse.GetValue(env)));
+                if (parse.GetValue(json)) ReplayMatrix.WriteJson(stdout, matrix);
+                else ReplayMatrix.WriteText(stdout, path, matrix);
+                return matrix.Any(t => t.Results.Any(r => r.HasViolation)) ? ExitCodes.Violation : ExitCodes.Clean;
+            }
+
             var program = TraceLoader.Load(path);
             var envMode = ParseEnv(parse.GetValue(env)) ?? program.Env ?? EnvMode.Adversarial;
             var variants = TraceLoader.SelectVariants(parse.GetValue(variant) ?? program.Variant ?? "all");

@@ -186,6 +186,9 @@ public sealed partial class Kernel
 
     internal bool MutexHeld => _mutexOwner >= 0;
 
+    /// <summary>No task holds or waits for any lock (true after every shipped variant's run).</summary>
+    internal bool LocksFree => _mutexOwner < 0 && _hotplugWriter < 0 && _hotplugReaders == 0 && _pendingWriters == 0;
+
     internal bool TaskHoldsLocks(TaskSlot t, out string which)
     {
         which = _mutexOwner == t.Index ? "pgtable_split_lock held at return"

@@ -105,3 +105,31 @@ internal sealed class LeaksMutex : SplitVariant
         return 0;
     }
 }
+
+/// <summary>CPU 0 takes cpu_hotplug_lock then the mutex; other CPUs the mutex then cpu_hotplug_lock (ABBA).</summary>
+internal sealed class AbbaLocks : SplitVariant
+{
+    public override string Id => "planted-abba";
+    public override string Provenance => "test";
+    public override string Summary => "opposite lock orders per CPU";
+
+    public override int SplitKernelLeafMapping(Kernel k, ulong start, ulong end)
+    {
+        if (k.CurrentCpu == 0)
+        {
+            k.CpusReadLock();
+            k.MutexLock();
+            k.MutexUnlock();
+            k.CpusReadUnlock();
+        }
+        else
+        {
+            k.MutexLock();
+            k.CpusReadLock();
+            k.CpusReadUnlock();
+            k.MutexUnlock();
+        }
+
+        return 0;
+    }
+}

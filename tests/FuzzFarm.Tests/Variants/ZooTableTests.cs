@@ -1,0 +1,102 @@
+using FuzzFarm.Model;
+using FuzzFarm.Variants;
+
+namespace FuzzFarm.Tests.Variants;
+
+/// <summary>
+/// The bug zoo (domain doc §6) as a table: each tests/corpus/Z*.trace replayed on every variant must show its
+/// defining invariants on exactly the listed versions, in the environment the trace declares.
+/// </summary>
+public sealed class ZooTableTests
+{
+    private const string A = "a166563", B = "ce2b3a5", C = "realm-v1", D = "realm-v2", E = "realm-v2-trylock";
+    private const string E2 = "realm-v2-trylock-held", F = "bbml2-uncond", Canary = "canary";
+
+    /// <summary>Row → (invariant[:detail] that define it, versions where all of them are reported).</summary>
+    private static readonly Dictionary<string, (string[] Defining, string[] Versions)> _table = new()
+    {
+        ["Z1"] = (["walker-warn", "realm-share-failed"], [A, B]),
+        ["Z2"] = (["sleep-in-atomic"], [A]),
+        ["Z3"] = (["tlb-conflict"], [C, D, F, Canary]),
+        ["Z4"] = (["tlb-conflict"], [C, D, F, Canary]),
+        ["Z5"] = (["split-warn:page_alloc_available"], [C, D, E, E2, F, Canary]),
+        ["Z6"] = (["walker-warn", "realm-share-failed"], [D, E, E2, Canary]),
+        ["Z7"] = (["split-warn:num_online_cpus", "spurious-ebusy"], [C]),
+        ["Z8"] = (["tlb-conflict"], [C, D, E, F, Canary]),
+        ["Z9"] = (["perm-not-applied"], [A, B, C, D, E, E2, F, Canary]),
+        ["parallel-bringup"] = (["tlb-conflict"], [C, D, E, E2, F, Canary]),
+    };
+
+    public static TheoryData<string> Rows => [.. _table.Keys];
+
+    [Theory]
+    [MemberData(nameof(Rows))]
+    public void Row_ReproducesOnExactlyItsVersions(string row)
+    {
+        var program = Corpus.Load(row);
+        var (defining, versions) = _table[row];
+        var mismatches = new List<string>();
+        foreach (var variant in VariantCatalog.All)
+        {
+            var reported = Corpus.Reported(program, variant);
+            var shows = defining.All(d => reported.Any(v => Matches(v, d)));
+            var expected = versions.Contains(variant.Id);
+            if (shows != expected)
+                mismatches.Add($"{variant.Id}: expected {(expected ? "" : "no ")}{string.Join("+", defining)}, got [{string.Join(",", reported.Select(v => v.Id).Distinct())}]");
+        }
+
+        Assert.True(mismatches.Count == 0, $"{row}: " + string.Join("; ", mismatches));
+    }
+
+    [Fact]
+    public void Z4_TrylockVariantsRefuseWithEbusyAndNeverConflict()
+    {
+        var program = Corpus.Load("Z4");
+        foreach (var id in new[] { E, E2 })
+        {
+            var reported = Corpus.Reported(program, VariantCatalog.Get(id));
+            Assert.DoesNotContain(reported, v => v.Invariant == Invariant.TlbConflict);
+            Assert.Contains(reported, v => v.Invariant == Invariant.SplitWarn && v.Detail == "update_range_prot");
+        }
+    }
+
+    [Fact]
+    public void Z5_NoVariantEverAllocatesBeforeThePageAllocator()
+    {
+        var program = Corpus.Load("Z5");
+        Assert.All(VariantCatalog.All, v =>
+            Assert.DoesNotContain(Corpus.Reported(program, v), x => x.Invariant == Invariant.AllocBeforePageAllocator));
+    }
+
+    [Fact]
+    public void Z9_FixedWalkerAppliesTheDecryptOnEveryVariant()
+    {
+        var program = Corpus.Load("Z9");
+        var fixedWalker = program.WithMachine(program.Machine.With(walker: WalkerMode.Leaf));
+        Assert.All(VariantCatalog.All, v => Assert.Empty(Corpus.Reported(fixedWalker, v)));
+    }
+
+    [Fact]
+    public void StrictTraces_NeedNoAssumption_AndAdversarialOnesNameTheirs()
+    {
+        Assert.DoesNotContain(Corpus.Reported(Corpus.Load("Z3"), VariantCatalog.Get(D)),
+            v => v.Assumptions == Assumptions.None && v.Invariant == Invariant.TlbConflict);
+        var z8 = Corpus.Reported(Corpus.Load("Z8"), VariantCatalog.Get(E)).First(v => v.Invariant == Invariant.TlbConflict);
+        Assert.Equal(Assumptions.AsyncDuringSmp | Assumptions.PreemptedCall, z8.Assumptions);
+        var z3 = Corpus.Reported(Corpus.Load("Z3"), VariantCatalog.Get(D)).First(v => v.Invariant == Invariant.TlbConflict);
+        Assert.Equal(Assumptions.AsyncDuringSmp, z3.Assumptions);
+    }
+
+    [Fact]
+    public void Catalog_HasEveryVersionWithStableIdsInHistoryOrder()
+    {
+        Assert.Equal([A, B, C, D, E, E2, F, Canary], VariantCatalog.Ids);
+        Assert.All(VariantCatalog.All, v => Assert.False(string.IsNullOrWhiteSpace(v.Provenance)));
+    }
+
+    private static bool Matches(Violation v, string spec)
+    {
+        var parts = spec.Split(':', 2);
+        return v.Id == parts[0] && (parts.Length == 1 || v.Detail == parts[1]);
+    }
+}
