@@ -1,4 +1,5 @@
 using FuzzFarm.Model;
+using static FuzzFarm.Model.KernelLocks;
 using static FuzzFarm.Model.Units;
 
 namespace FuzzFarm.Variants;
@@ -37,9 +38,9 @@ public sealed class Canary : SplitVariant
         if (!IsAligned(start, PAGE_SIZE) || !IsAligned(end, PAGE_SIZE))
             return -EINVAL;
 
-        k.MutexLock();
+        k.MutexLock(pgtable_split_lock);
         var ret = SplitCore.SplitKernelLeafMappingLocked(k, start); // BUG (planted): no split at end.
-        k.MutexUnlock();
+        k.MutexUnlock(pgtable_split_lock);
         return ret;
     }
 }

@@ -1,4 +1,5 @@
 using FuzzFarm.Model;
+using static FuzzFarm.Model.KernelLocks;
 
 namespace FuzzFarm.Variants;
 
@@ -43,9 +44,9 @@ public sealed class Ce2b3a5 : SplitVariant
         if (k.KfenceEarlyInit)
             return true;
 
-        k.MutexLock();
+        k.MutexLock(pgtable_split_lock);
         var ret = k.RangeSplitToPtes(start, end);
-        k.MutexUnlock();
+        k.MutexUnlock(pgtable_split_lock);
         return ret == 0;
     }
 

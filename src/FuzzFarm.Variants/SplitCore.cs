@@ -1,4 +1,5 @@
 using FuzzFarm.Model;
+using static FuzzFarm.Model.KernelLocks;
 using static FuzzFarm.Model.Units;
 
 namespace FuzzFarm.Variants;
@@ -18,7 +19,7 @@ public static class SplitCore
         if (!IsAligned(start, PAGE_SIZE) || !IsAligned(end, PAGE_SIZE))
             return -EINVAL;
 
-        k.MutexLock();
+        k.MutexLock(pgtable_split_lock);
 
         // A single page lies in one CONT-PTE group: splitting at the less aligned end splits that group, so the
         // more aligned end is then a boundary too.
@@ -35,7 +36,7 @@ public static class SplitCore
                 ret = SplitKernelLeafMappingLocked(k, end);
         }
 
-        k.MutexUnlock();
+        k.MutexUnlock(pgtable_split_lock);
         return ret;
     }
 

@@ -43,9 +43,9 @@ public sealed partial class Kernel
                 SetupSystemCapabilities();
                 break;
             case BootPhase.Repaint:
-                LockChecker.OnStopMachine(this, "linear_map_maybe_split_to_ptes");
+                LockOrderChecker.OnStopMachine(this);
                 _variant.LinearMapMaybeSplitToPtes(this);
-                LinearMapChecker.AfterRepaint(this);
+                RepaintIncompleteChecker.AfterRepaint(this);
                 break;
             case BootPhase.Runtime:
                 // mark_linear_text_alias_ro(): the alias becomes read-only (update_mapping_prot, not the split path).
@@ -73,7 +73,7 @@ public sealed partial class Kernel
             var saved = _cur;
             CompleteTask(t);
             _kfenceReady = t.State == TaskState.Done && t.Result == 0;
-            if (_kfenceReady) LinearMapChecker.OnKfenceReady(this);
+            if (_kfenceReady) KfenceNotPteChecker.Check(this);
             _cur = saved;
             return;
         }
@@ -100,7 +100,7 @@ public sealed partial class Kernel
         _map.CopyFrom(cached);
         _mapMemDone = true;
         _sink?.OnNote(_eventIndex, 0, forcePte ? "map_mem: force_pte_mapping(): linear map page-mapped" : "map_mem: block mappings");
-        LinearMapChecker.AfterMapMem(this);
+        DpaNotPteChecker.AfterMapMem(this);
     }
 
     private LinearMap BuildLayout(bool forcePte)
@@ -153,10 +153,10 @@ public sealed partial class Kernel
             CompleteTask(t);
         }
 
-        LockChecker.OnStopMachine(this, "apply_alternatives_all");
+        LockOrderChecker.OnStopMachine(this);
         _finalized = true;
         _sysBbml2 = _capBitBbml2;
-        CpuChecker.AfterFinalize(this);
+        LateCpuAdmittedChecker.AfterFinalize(this);
     }
 
     /// <summary>_cpu_up(cpu) with the secondary's own steps (head.S MMU on, capability check, online).</summary>
@@ -203,7 +203,7 @@ public sealed partial class Kernel
                 break;
             case Point.SetCpuOnline:
                 _online |= bit;
-                CpuChecker.OnCpuOnline(this, cpu);
+                LateCpuAdmittedChecker.OnCpuOnline(this, cpu);
                 break;
             case Point.CpuDieEarly:
             case Point.CpuMmuOff:

@@ -71,7 +71,7 @@ public sealed partial class Kernel
         _eventIndex = events.Length;
         _sink?.OnDrain(events.Length);
         Drain();
-        LinearMapChecker.AtEnd(this);
+        KfenceNotPteChecker.Check(this);
     }
 
     private void ExecuteEvent(in MachineEvent e)

@@ -31,7 +31,14 @@ public sealed partial class Kernel
             CallOp.KfenceInitLate => KfenceInitLate(),
             _ => -Units.EINVAL,
         };
-        PermissionChecker.OnCallReturn(this, t, ret);
+        if (!_ghost)
+        {
+            // Reached once per call: the run that completes it (every other run of the body stopped earlier).
+            if (t.Op is CallOp.SetMemoryDecrypted or CallOp.SetMemoryEncrypted)
+                RealmShareFailedChecker.OnReturn(this, ret, "__set_memory_enc_dec");
+            PermNotAppliedChecker.OnCallReturn(this, t, ret);
+        }
+
         return ret;
     }
 
@@ -47,7 +54,7 @@ public sealed partial class Kernel
     private int SwiotlbUpdateMemAttributes()
     {
         var ret = SetMemoryEncDec(LmAddress(_config.SwiotlbOffset), (int)(_config.SwiotlbSize / Units.PAGE_SIZE), encrypt: false);
-        PermissionChecker.OnRealmShareReturn(this, ret);
+        if (!_ghost) RealmShareFailedChecker.OnReturn(this, ret, "swiotlb_update_mem_attributes");
         return ret;
     }
 
@@ -64,7 +71,7 @@ public sealed partial class Kernel
         if (!Replayed(out _))
         {
             _kfenceReady = ok;
-            if (ok) LinearMapChecker.OnKfenceReady(this);
+            if (ok) KfenceNotPteChecker.Check(this);
             Record(Point.Oracle, 0);
         }
 
@@ -113,7 +120,7 @@ public sealed partial class Kernel
     {
         if (!Replayed(out _))
         {
-            PermissionChecker.OnRequest(this, start, start + size);
+            UnsplittableRequestChecker.OnRequest(this, start, start + size);
             Record(Point.Oracle, 0);
         }
 
@@ -135,7 +142,7 @@ public sealed partial class Kernel
         var warned = _cur?.SplitWarned ?? false;
         if (!Replayed(out _))
         {
-            SplitChecker.OnSplitReturn(this, start, end, ret, warned);
+            SpuriousEbusyChecker.OnSplitReturn(this, start, end, ret, warned);
             Record(Point.Oracle, 0);
         }
 
@@ -147,7 +154,7 @@ public sealed partial class Kernel
     private void WarnOnOnceSplitFailed(int ret)
     {
         if (Replayed(out _)) return;
-        SplitChecker.OnUpdateRangeProtWarn(this, ret);
+        SplitWarnChecker.OnUpdateRangeProtWarn(this);
         Record(Point.Warn, 1);
     }
 
@@ -161,7 +168,7 @@ public sealed partial class Kernel
             var e = Math.Min(Off(end - 1) + 1, _config.RamBytes);
             _writePoint = Point.Walk;
             ret = Walk(Off(start), e, set, clear);
-            if (ret == 0) PermissionChecker.OnWalkApplied(this, Off(start), e, set, clear);
+            if (ret == 0) PermNotAppliedChecker.OnWalkApplied(this, Off(start), e, set, clear);
         }
 
         return (int)Record(Point.Walk, ret);
@@ -194,7 +201,7 @@ public sealed partial class Kernel
 
             if (leafStart < a || leafStart + size > e)
             {
-                PermissionChecker.OnPartialBlock(this, r.Level);
+                WalkerWarnChecker.OnPartialBlock(this, r.Level);
                 return -Units.EINVAL;
             }
 
@@ -217,7 +224,7 @@ public sealed partial class Kernel
         }
 
         _map.Normalize(from - 1, to + 1);
-        LinearMapChecker.AfterWrite(this, s, e);
+        LinearMapWrites.AfterWrite(this, s, e);
     }
 
     /// <summary>__set_memory_enc_dec(): break (invalid + NS_SHARED change), RSI call, make valid again.</summary>

@@ -83,38 +83,47 @@ public sealed partial class Kernel
 
     // ---- Locks ----
 
-    /// <summary>mutex_lock(&amp;pgtable_split_lock): sleeps; blocks the task while another holds it.</summary>
-    public void MutexLock()
+    /// <summary>mutex_lock(&amp;lock): sleeps; blocks the task while another holds it.</summary>
+    public void MutexLock(KernelMutex mutex)
     {
+        CheckMutex(mutex);
         if (Replayed(out _)) return;
         if (_cur is null) throw new InvalidOperationException("mutex_lock outside a task");
         var self = _cur.Index;
         if (_mutexOwner >= 0)
         {
-            if (_mutexOwner == self) LockChecker.OnRecursiveMutex(this, _cur);
+            if (_mutexOwner == self) LockOrderChecker.OnRecursiveMutex(this, _cur);
             Block(LockId.SplitMutex);
             return;
         }
 
-        SplitChecker.OnMightSleep(this, Point.MutexLock);
+        SleepInAtomicChecker.OnMightSleep(this, Point.MutexLock);
         _mutexOwner = self;
         Record(Point.MutexLock, 1);
     }
 
-    /// <summary>mutex_unlock(&amp;pgtable_split_lock).</summary>
-    public void MutexUnlock()
+    /// <summary>mutex_unlock(&amp;lock).</summary>
+    public void MutexUnlock(KernelMutex mutex)
     {
+        CheckMutex(mutex);
         if (Replayed(out _)) return;
-        if (_cur is null || _mutexOwner != _cur.Index) LockChecker.OnUnbalancedUnlock(this, "mutex_unlock by a non-owner");
+        if (_cur is null || _mutexOwner != _cur.Index) LockOrderChecker.OnUnbalancedUnlock(this, "mutex_unlock by a non-owner");
         else _mutexOwner = -1;
         Record(Point.MutexUnlock, 0);
+    }
+
+    private static void CheckMutex(KernelMutex mutex)
+    {
+        // The model has one sleeping mutex; a variant naming another is a modelling error, not a finding.
+        if (!ReferenceEquals(mutex, KernelLocks.pgtable_split_lock))
+            throw new ArgumentException($"the model has no mutex '{mutex}'", nameof(mutex));
     }
 
     /// <summary>cpus_read_trylock(): fails while a writer holds or waits for cpu_hotplug_lock.</summary>
     public bool CpusReadTrylock()
     {
         if (Replayed(out var v)) return v != 0;
-        LockChecker.OnHotplugReadAcquire(this);
+        LockOrderChecker.OnHotplugReadAcquire(this);
         var ok = _hotplugWriter < 0 && _pendingWriters == 0;
         if (ok && _cur is not null) _hotplugReaders |= _cur.Bit;
         return Guard(Point.CpusReadTrylock, ok);
@@ -124,7 +133,7 @@ public sealed partial class Kernel
     public void CpusReadLock()
     {
         if (Replayed(out _)) return;
-        LockChecker.OnHotplugReadAcquire(this);
+        LockOrderChecker.OnHotplugReadAcquire(this);
         if (_hotplugWriter >= 0 || (_pendingWriters & ~(_cur?.Bit ?? 0)) != 0)
         {
             Block(LockId.HotplugRead);
@@ -139,7 +148,7 @@ public sealed partial class Kernel
     public void CpusReadUnlock()
     {
         if (Replayed(out _)) return;
-        if (_cur is null || (_hotplugReaders & _cur.Bit) == 0) LockChecker.OnUnbalancedUnlock(this, "cpus_read_unlock without the lock");
+        if (_cur is null || (_hotplugReaders & _cur.Bit) == 0) LockOrderChecker.OnUnbalancedUnlock(this, "cpus_read_unlock without the lock");
         else _hotplugReaders &= ~_cur.Bit;
         Record(Point.CpusReadUnlock, 0);
     }
@@ -173,7 +182,7 @@ public sealed partial class Kernel
         if (!Replayed(out v))
         {
             v = condition ? 1 : 0;
-            if (condition) SplitChecker.OnBlackoutWarn(this, guard);
+            if (condition) SplitWarnChecker.OnBlackoutWarn(this, guard);
             Record(Point.Warn, v);
         }
 

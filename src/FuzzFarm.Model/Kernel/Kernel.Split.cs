@@ -82,7 +82,7 @@ public sealed partial class Kernel
             var size = Units.ContSize(level);
             var start = Units.AlignDown(Off(addr), size);
             _writePoint = point;
-            LinearMapChecker.OnLiveResize(this, start, start + size, point);
+            TlbConflictChecker.OnLiveResize(this, start, start + size, point);
             RewriteRange(start, start + size, level, clearCont: true);
         }
 
@@ -119,7 +119,7 @@ public sealed partial class Kernel
     /// </summary>
     public void StopMachineLinearMapSplitToPtes()
     {
-        LockChecker.OnStopMachine(this, "linear_map_split_to_ptes");
+        LockOrderChecker.OnStopMachine(this);
         _ttbr1Reserved = _online & ~1UL;
         if (!PgtableAlloc(gfpAtomic: true)) throw new InvalidOperationException("repaint allocation failed: panic");
         SplitToPtes(0, _config.KaliasOffset, Point.RangeSplitToPtes);
@@ -157,7 +157,7 @@ public sealed partial class Kernel
         {
             ref var r = ref _map.At(i);
             if (r.Level == Level.Pte && !r.Cont) continue;
-            LinearMapChecker.OnLiveResize(this, r.Start, r.End, point);
+            TlbConflictChecker.OnLiveResize(this, r.Start, r.End, point);
             _tablePages += r.Level switch
             {
                 Level.Pud => (long)((r.End - r.Start) / Units.PUD_SIZE) * (1 + Units.PTRS_PER_TABLE),
@@ -169,20 +169,20 @@ public sealed partial class Kernel
         }
 
         _map.Normalize(from - 1, to + 1);
-        LinearMapChecker.AfterWrite(this, s, e);
+        LinearMapWrites.AfterWrite(this, s, e);
     }
 
     /// <summary>Replaces [s, e) by leaves of one level and attribute set, as a table publish does.</summary>
     private void Publish(ulong s, ulong e, Level level, bool cont, Attr attrs, Point point)
     {
         _writePoint = point;
-        LinearMapChecker.OnLiveResize(this, s, e, point);
-        PermissionChecker.OnSplitPublish(this, s, e, attrs);
+        TlbConflictChecker.OnLiveResize(this, s, e, point);
+        PermOverreachChecker.OnSplitPublish(this, s, e, attrs);
         var from = _map.CutAt(s);
         var to = _map.CutAt(e);
         _map.ReplaceRuns(from, to, new Leaf(s, e, level, cont, attrs));
         _map.Normalize(from - 1, from + 1);
-        LinearMapChecker.AfterWrite(this, s, e);
+        LinearMapWrites.AfterWrite(this, s, e);
     }
 
     private void RewriteRange(ulong s, ulong e, Level level, bool clearCont)
@@ -196,14 +196,14 @@ public sealed partial class Kernel
         }
 
         _map.Normalize(from - 1, to + 1);
-        LinearMapChecker.AfterWrite(this, s, e);
+        LinearMapWrites.AfterWrite(this, s, e);
     }
 
     /// <summary>A page-table page allocation: GFP_PGTABLE_KERNEL may sleep; both need the page allocator.</summary>
     private bool PgtableAlloc(bool gfpAtomic)
     {
-        if (!gfpAtomic) SplitChecker.OnMightSleep(this, Point.PgtableAlloc);
-        SplitChecker.OnTableAlloc(this);
+        if (!gfpAtomic) SleepInAtomicChecker.OnMightSleep(this, Point.PgtableAlloc);
+        AllocBeforePageAllocatorChecker.OnTableAlloc(this);
         _tablePages++;
         return true;
     }

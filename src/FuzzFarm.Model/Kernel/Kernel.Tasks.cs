@@ -153,7 +153,7 @@ public sealed partial class Kernel
         if (t.Label != 0) _labelSlot[t.Label] = LabelFinished;
         if (t.IsPermCall) _inflightCalls--;
         if (t.Kind == TaskKind.CpuUp && t.BootTime) _inflightBootBringups--;
-        LockChecker.OnTaskReturn(this, t);
+        LockOrderChecker.OnTaskReturn(this, t);
         _sink?.OnTaskDone(_eventIndex, t.Label, t.Cpu, ret);
     }
 
@@ -196,7 +196,7 @@ public sealed partial class Kernel
     private void Abandon(TaskSlot t)
     {
         if (!t.IsActive) return;
-        LockChecker.OnDeadlock(this, t);
+        LockOrderChecker.OnDeadlock(this, t);
         _pendingWriters &= ~t.Bit;
         t.State = TaskState.Abandoned;
         if (t.Label != 0) _labelSlot[t.Label] = LabelFinished;

@@ -54,9 +54,9 @@ public abstract class SplitVariant
         if (k.KfenceEarlyInit)
             return true;
 
-        k.MutexLock();
+        k.MutexLock(KernelLocks.pgtable_split_lock);
         var ret = k.RangeSplitToPtes(start, end);
-        k.MutexUnlock();
+        k.MutexUnlock(KernelLocks.pgtable_split_lock);
         return ret == 0;
     }
 

@@ -1,4 +1,5 @@
 using FuzzFarm.Model;
+using static FuzzFarm.Model.KernelLocks;
 using FuzzFarm.Variants;
 using static FuzzFarm.Model.Units;
 
@@ -81,11 +82,11 @@ internal sealed class InvertedLockOrder : SplitVariant
     {
         if (!k.LinearMapRequiresBbml2 || k.SystemSupportsBbml2NoAbort())
             return 0;
-        k.MutexLock();
+        k.MutexLock(pgtable_split_lock);
         var ok = k.CpusReadTrylock();
         if (ok)
             k.CpusReadUnlock();
-        k.MutexUnlock();
+        k.MutexUnlock(pgtable_split_lock);
         return ok ? 0 : -EBUSY;
     }
 }
@@ -101,7 +102,7 @@ internal sealed class LeaksMutex : SplitVariant
     {
         if (!k.LinearMapRequiresBbml2)
             return 0;
-        k.MutexLock();
+        k.MutexLock(pgtable_split_lock);
         return 0;
     }
 }
@@ -118,16 +119,16 @@ internal sealed class AbbaLocks : SplitVariant
         if (k.CurrentCpu == 0)
         {
             k.CpusReadLock();
-            k.MutexLock();
-            k.MutexUnlock();
+            k.MutexLock(pgtable_split_lock);
+            k.MutexUnlock(pgtable_split_lock);
             k.CpusReadUnlock();
         }
         else
         {
-            k.MutexLock();
+            k.MutexLock(pgtable_split_lock);
             k.CpusReadLock();
             k.CpusReadUnlock();
-            k.MutexUnlock();
+            k.MutexUnlock(pgtable_split_lock);
         }
 
         return 0;

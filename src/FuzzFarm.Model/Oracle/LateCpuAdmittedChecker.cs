@@ -1,7 +1,7 @@
 namespace FuzzFarm.Model;
 
-/// <summary>late-cpu-admitted: once the system relies on BBML2_NOABORT, every online CPU must really have it.</summary>
-internal static class CpuChecker
+/// <summary>late-cpu-admitted: once the system relies on BBML2_NOABORT, every online CPU really has it.</summary>
+internal static class LateCpuAdmittedChecker
 {
     private const string Admitted = "online CPU lacks BBML2_NOABORT while the system relies on it";
 

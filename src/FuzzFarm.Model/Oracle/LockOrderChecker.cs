@@ -1,7 +1,10 @@
 namespace FuzzFarm.Model;
 
-/// <summary>lock-order: cpu_hotplug_lock before pgtable_split_lock, no stop_machine under the mutex, balance.</summary>
-internal static class LockChecker
+/// <summary>
+/// lock-order: cpu_hotplug_lock (read) before pgtable_split_lock only; stop_machine never entered with the mutex
+/// held; locks balanced when a call returns; no task waits forever.
+/// </summary>
+internal static class LockOrderChecker
 {
     private const string HotplugUnderMutex = "cpu_hotplug_lock taken with pgtable_split_lock held";
     private const string StopMachineUnderMutex = "stop_machine entered with pgtable_split_lock held";
@@ -13,9 +16,8 @@ internal static class LockChecker
         if (k.CurrentHoldsMutex) k.Report(Invariant.LockOrder, Point.CpusReadLock, HotplugUnderMutex);
     }
 
-    public static void OnStopMachine(Kernel k, string what)
+    public static void OnStopMachine(Kernel k)
     {
-        _ = what;
         if (k.MutexHeld) k.Report(Invariant.LockOrder, Point.None, StopMachineUnderMutex);
     }
 

@@ -1,0 +1,95 @@
+namespace FuzzFarm.Model;
+
+/// <summary>tlb-conflict: at every live resize, every CPU translating through swapper_pg_dir has BBML2_NOABORT.</summary>
+/// <remarks>Judged by the hardware (<see cref="CpuSpec.Bbml2Hardware"/>), not by what the kernel detected.</remarks>
+internal static class TlbConflictChecker
+{
+    private const string NonBbml2Translating = "a CPU without BBML2_NOABORT translates through swapper_pg_dir";
+
+    public static void OnLiveResize(Kernel k, ulong s, ulong e, Point where)
+    {
+        if (!MapQueries.AnyValid(k.Map, s, e)) return;
+        k.CountLiveResize();
+        var bad = k.TranslatingMask & ~k.HardwareBbml2Mask;
+        if (bad != 0) k.Report(Invariant.TlbConflict, where, NonBbml2Translating, System.Numerics.BitOperations.TrailingZeroCount(bad));
+    }
+}
+
+/// <summary>cont-inconsistent: every CONT group is 16 aligned entries with one shape (maximal runs make it alignment).</summary>
+internal static class ContInconsistentChecker
+{
+    private const string ContGroupBroken = "CONT group with differing entries";
+
+    public static void AfterWrite(Kernel k, ulong s, ulong e)
+    {
+        var map = k.Map;
+        var lo = s >= Units.CONT_PMD_SIZE ? s - Units.CONT_PMD_SIZE : 0;
+        for (var i = Math.Max(map.Find(lo), 0); i < map.Count && map[i].Start < e + Units.CONT_PMD_SIZE; i++)
+        {
+            ref readonly var r = ref map[i];
+            var group = Units.ContSize(r.Level);
+            if (r.Cont && (!Units.IsAligned(r.Start, group) || !Units.IsAligned(r.End, group)))
+            {
+                k.Report(Invariant.ContInconsistent, k.CurrentPoint, ContGroupBroken);
+                return;
+            }
+        }
+    }
+}
+
+/// <summary>kfence-not-pte: once KFENCE is initialised, every pool page is a non-CONT PTE.</summary>
+internal static class KfenceNotPteChecker
+{
+    private const string PoolNotPte = "pool page in a block or CONT leaf";
+
+    public static void Check(Kernel k)
+    {
+        var c = k.Config;
+        if (k.KfenceReady && !MapQueries.AllPte(k.Map, c.KfencePoolOffset, c.KfencePoolOffset + c.KfencePoolSize))
+            k.Report(Invariant.KfenceNotPte, k.CurrentPoint, PoolNotPte);
+    }
+}
+
+/// <summary>dpa-not-pte: debug_pagealloc ⇒ linear_map_requires_bbml2 is false and RAM outside the alias is PTE-mapped.</summary>
+internal static class DpaNotPteChecker
+{
+    private const string RequiresSet = "linear_map_requires_bbml2 set with debug_pagealloc";
+    private const string BlockLeaf = "block or CONT leaf outside the kernel alias";
+
+    public static void AfterMapMem(Kernel k)
+    {
+        if (!k.Config.DebugPagealloc) return;
+        if (k.RequiresBbml2State) k.Report(Invariant.DpaNotPte, Point.None, RequiresSet);
+        if (MapQueries.AnyBlockOutsideAlias(k, 0, k.Config.RamBytes)) k.Report(Invariant.DpaNotPte, Point.None, BlockLeaf);
+    }
+}
+
+/// <summary>repaint-incomplete: after P11, requires ∧ ¬sys_bbml2 ⇒ no block or CONT leaf outside the kernel alias.</summary>
+internal static class RepaintIncompleteChecker
+{
+    private const string BlockLeaf = "block or CONT leaf outside the kernel alias";
+    private const string BlockAfterRepaint = "block or CONT leaf outside the kernel alias after the repaint";
+
+    public static void AfterRepaint(Kernel k)
+    {
+        if (k.RequiresBbml2State && !k.SystemBbml2 && MapQueries.AnyBlockOutsideAlias(k, 0, k.Config.RamBytes))
+            k.Report(Invariant.RepaintIncomplete, Point.None, BlockLeaf);
+    }
+
+    public static void AfterWrite(Kernel k, ulong s, ulong e)
+    {
+        if (k.Repainted && k.RequiresBbml2State && !k.SystemBbml2 && MapQueries.AnyBlockOutsideAlias(k, s, e))
+            k.Report(Invariant.RepaintIncomplete, k.CurrentPoint, BlockAfterRepaint);
+    }
+}
+
+/// <summary>The checkers every write to the linear map feeds, in one place.</summary>
+internal static class LinearMapWrites
+{
+    public static void AfterWrite(Kernel k, ulong s, ulong e)
+    {
+        ContInconsistentChecker.AfterWrite(k, s, e);
+        if (MapQueries.Overlaps(s, e, k.Config.KfencePoolOffset, k.Config.KfencePoolSize)) KfenceNotPteChecker.Check(k);
+        RepaintIncompleteChecker.AfterWrite(k, s, e);
+    }
+}
