@@ -73,8 +73,8 @@ public sealed class EventProgram : IEquatable<EventProgram>
     /// </summary>
     public string? Validate()
     {
-        if (FormatRevision != CurrentRevision)
-            return $"program: format revision {FormatRevision} is not supported (this library uses {CurrentRevision})";
+        if (FormatRevision < 1 || FormatRevision > CurrentRevision)
+            return $"program: format revision {FormatRevision} is not supported (this library reads revisions 1..{CurrentRevision})";
         if (Variant is not null && !TraceNames.IsVariantId(Variant))
             return $"program: variant '{Variant}' is not an id of the form [a-z0-9][a-z0-9-']*";
         if (Env is { } env && env is not (EnvMode.Strict or EnvMode.Adversarial))

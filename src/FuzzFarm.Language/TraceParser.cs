@@ -132,8 +132,8 @@ public static class TraceParser
             var revisionText = Single(tokens);
             if (!TraceSyntax.TryParseDecimal(revisionText, out var revision))
                 throw new TraceProblem($"fuzzfarm-trace: bad revision number '{revisionText}'");
-            if (revision != EventProgram.CurrentRevision)
-                throw new TraceProblem($"unsupported format revision {revisionText} (this reader reads revision {EventProgram.CurrentRevision})");
+            if (revision < 1 || revision > EventProgram.CurrentRevision)
+                throw new TraceProblem($"unsupported format revision {revisionText} (this reader reads revisions 1..{EventProgram.CurrentRevision})");
             _sawHeader = true;
         }
 
