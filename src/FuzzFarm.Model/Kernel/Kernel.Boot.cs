@@ -25,6 +25,7 @@ public sealed partial class Kernel
         switch (phase)
         {
             case BootPhase.MapMem:
+                if (_variant.ProbesRsiBeforeMapMem) _isRealmWorld = _config.Realm;
                 MapMem();
                 break;
             case BootPhase.RsiInit:

@@ -70,6 +70,12 @@ public abstract class SplitVariant
     /// <summary>Where swiotlb_update_mem_attributes() runs: arch_mm_preinit (P5) before REALMv1, mem_init (P7) after.</summary>
     public virtual BootPhase SwiotlbUpdateMemAttributesPhase => BootPhase.MemInit;
 
+    /// <summary>
+    /// Whether this kernel probes RSI before map_mem() (Suzuki Poulose's RFC "Support for probing RSI earlier",
+    /// §9): then is_realm_world() is already true when P2 decides the mapping and linear_map_requires_bbml2.
+    /// </summary>
+    public virtual bool ProbesRsiBeforeMapMem => false;
+
     /// <summary>How a CPU qualifies as BBML2_NOABORT for this kernel (MIDR allow-list today; BBML3 adds ID registers).</summary>
     public virtual bool CpuQualifiesBbml2NoAbort(CpuSpec cpu) => cpu.Bbml2Detected;
 

@@ -88,6 +88,14 @@ public sealed class ZooTableTests
     }
 
     [Fact]
+    public void Z6_AnRsiProbeBeforeMapMemClosesIt()
+    {
+        var program = Corpus.Load("Z6");
+        Assert.Contains(Corpus.Reported(program, VariantCatalog.Get(D)), v => v.Invariant == Invariant.RealmShareFailed);
+        Assert.Empty(Corpus.Reported(program, new FuzzFarm.Tests.Planted.RealmV2RsiEarly()));
+    }
+
+    [Fact]
     public void Catalog_HasEveryVersionWithStableIdsInHistoryOrder()
     {
         Assert.Equal([A, B, C, D, E, E2, F, Canary], VariantCatalog.Ids);
