@@ -12,6 +12,7 @@ public static partial class BinaryDecoder
     private ref partial struct Decoder
     {
         private const uint PmdPages = (uint)(Units.PMD_SIZE / Units.PAGE_SIZE);
+        private const int MaxVmallocPages = 32;
         private const uint ContPtePages = (uint)(Units.CONT_PTE_SIZE / Units.PAGE_SIZE);
 
         private void Call()
@@ -58,6 +59,12 @@ public static partial class BinaryDecoder
                     break;
                 case CallOp.SetDirectMapInvalidNoflush or CallOp.SetDirectMapDefaultNoflush:
                     pages = 1;
+                    break;
+                case CallOp.SetMemoryRo or CallOp.SetMemoryRw or CallOp.SetMemoryX or CallOp.SetMemoryNx
+                    when pages > MaxVmallocPages:
+                    // A vmalloc area of module or BPF size: with rodata_full every backing page is a call of its own,
+                    // so huge areas cost hundreds of calls and teach the fuzzer nothing a few pages do not.
+                    pages = (ushort)(1 + (pages % MaxVmallocPages));
                     break;
             }
 

@@ -42,7 +42,8 @@
 //   - kfence_protect/unprotect without KFENCE become set_memory_valid(addr, 1, 0/1) (what KFENCE would call);
 //     with KFENCE their page is moved into the pool; kfence_init_late without kfence=late and
 //     __kernel_map_pages without dpa=on become set_memory_valid;
-//   - one-page operations get pages = 1 and enable is cleared for operations that take none.
+//   - one-page operations get pages = 1 and enable is cleared for operations that take none;
+//   - set_memory_ro/rw/x/nx (a vmalloc area, one linear-alias call per backing page) get at most 32 pages.
 // Every event still passes through EventValidator; one that would not (a literal with bad fields, or a repair
 // this decoder lacks) is dropped, so validity never depends on the repairs being complete.
 using System.Collections.Immutable;
