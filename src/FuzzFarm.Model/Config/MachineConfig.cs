@@ -86,7 +86,7 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
 
     public bool RodataFull => Rodata == RodataMode.On;
 
-    /// <summary>A 2-CPU default-ish machine helper for tests and docs.</summary>
+    /// <summary>A machine of <paramref name="cpus"/> identical CPUs, all with or all without BBML2_NOABORT, defaults elsewhere.</summary>
     public static MachineConfig Uniform(int cpus, bool bbml2) =>
         new(Enumerable.Repeat(CpuSpec.WithBbml2(bbml2), cpus).ToArray());
 

@@ -68,18 +68,13 @@ public sealed partial class Kernel
         var t = AllocSlot(TaskKind.Implicit, 0);
         if (t is null) return;
         t.Op = op;
+        CompleteTask(t);
         if (op == CallOp.KfenceInitLate)
         {
-            // kfence_alloc_pool_and_metadata()/kfence_init(): __kfence_pool was set in map_mem().
-            var saved = _cur;
-            CompleteTask(t);
+            // kfence_init() with an early pool (__kfence_pool was set in map_mem()): usable if arch init agreed.
             _kfenceReady = t.State == TaskState.Done && t.Result == 0;
-            if (_kfenceReady) KfenceNotPteChecker.Check(this);
-            _cur = saved;
-            return;
+            KfenceNotPteChecker.Check(this);
         }
-
-        CompleteTask(t);
     }
 
     /// <summary>paging_init() → map_mem(): linear_map_requires_bbml2 and the boot layout of the linear map.</summary>

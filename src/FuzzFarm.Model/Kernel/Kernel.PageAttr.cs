@@ -134,19 +134,17 @@ public sealed partial class Kernel
         return WalkKernelPageTableRange(start, start + size, set, clear);
     }
 
+    /// <summary>The variant's split, bracketed so the oracle knows whether this very split WARNed.</summary>
     private int SplitKernelLeafMappingChecked(ulong start, ulong end)
     {
-        var warnedBefore = _cur?.SplitWarned ?? false;
         if (_cur is not null) _cur.SplitWarned = false;
         var ret = _variant.SplitKernelLeafMapping(this, start, end);
-        var warned = _cur?.SplitWarned ?? false;
         if (!Replayed(out _))
         {
-            SpuriousEbusyChecker.OnSplitReturn(this, start, end, ret, warned);
+            SpuriousEbusyChecker.OnSplitReturn(this, start, end, ret, _cur?.SplitWarned ?? false);
             Record(Point.Oracle, 0);
         }
 
-        if (_cur is not null) _cur.SplitWarned = warned || warnedBefore;
         return ret;
     }
 

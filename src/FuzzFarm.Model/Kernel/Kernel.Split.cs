@@ -82,6 +82,7 @@ public sealed partial class Kernel
             var size = Units.ContSize(level);
             var start = Units.AlignDown(Off(addr), size);
             _writePoint = point;
+            LockOrderChecker.OnTaskSplit(this, point);
             TlbConflictChecker.OnLiveResize(this, start, start + size, point);
             RewriteRange(start, start + size, level, clearCont: true);
         }
@@ -105,6 +106,7 @@ public sealed partial class Kernel
         if (Replayed(out _)) return 0;
         if (IsLinear(start) && end > start)
         {
+            LockOrderChecker.OnTaskSplit(this, Point.RangeSplitToPtes);
             var last = Math.Min(Off(end - 1), _config.RamBytes - 1);
             SplitToPtes(ExpandDown(Off(start)), ExpandUp(last + 1), Point.RangeSplitToPtes);
         }
@@ -176,6 +178,7 @@ public sealed partial class Kernel
     private void Publish(ulong s, ulong e, Level level, bool cont, Attr attrs, Point point)
     {
         _writePoint = point;
+        LockOrderChecker.OnTaskSplit(this, point);
         TlbConflictChecker.OnLiveResize(this, s, e, point);
         PermOverreachChecker.OnSplitPublish(this, s, e, attrs);
         var from = _map.CutAt(s);

@@ -183,11 +183,11 @@ public sealed partial class Kernel
                 return _mutexOwner >= 0 ? _tasks[_mutexOwner] : null;
             case LockId.HotplugWrite:
                 if (_hotplugWriter >= 0) return _tasks[_hotplugWriter];
-                return _hotplugReaders != 0 ? _tasks[LowestCpu(_hotplugReaders)] : null;
+                return _hotplugReaders != 0 ? _tasks[LowestBit(_hotplugReaders)] : null;
             case LockId.HotplugRead:
                 if (_hotplugWriter >= 0) return _tasks[_hotplugWriter];
                 var pending = _pendingWriters & ~waiter.Bit;
-                return pending != 0 ? _tasks[LowestCpu(pending)] : null;
+                return pending != 0 ? _tasks[LowestBit(pending)] : null;
             default:
                 return null;
         }

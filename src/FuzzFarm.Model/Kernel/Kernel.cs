@@ -124,5 +124,5 @@ public sealed partial class Kernel
     private bool OverlapsKalias(ulong s, ulong e) =>
         s < _config.KaliasOffset + _config.KaliasSize && _config.KaliasOffset < e;
 
-    private static int LowestCpu(ulong mask) => System.Numerics.BitOperations.TrailingZeroCount(mask);
+    private static int LowestBit(ulong mask) => System.Numerics.BitOperations.TrailingZeroCount(mask);
 }

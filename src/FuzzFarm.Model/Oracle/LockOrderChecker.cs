@@ -10,6 +10,7 @@ internal static class LockOrderChecker
     private const string StopMachineUnderMutex = "stop_machine entered with pgtable_split_lock held";
     private const string Recursive = "pgtable_split_lock taken twice";
     private const string Deadlock = "task waits forever (deadlock)";
+    private const string Unlocked = "page-table split without pgtable_split_lock";
 
     public static void OnHotplugReadAcquire(Kernel k)
     {
@@ -28,6 +29,12 @@ internal static class LockOrderChecker
     public static void OnTaskReturn(Kernel k, TaskSlot t)
     {
         if (k.TaskHoldsLocks(t, out var which)) k.Report(Invariant.LockOrder, Point.None, which, task: t);
+    }
+
+    /// <summary>Every split by a task happens under pgtable_split_lock (only the repaint, under stop_machine, may not).</summary>
+    public static void OnTaskSplit(Kernel k, Point where)
+    {
+        if (k.CurrentTask is not null && !k.CurrentHoldsMutex) k.Report(Invariant.LockOrder, where, Unlocked);
     }
 
     public static void OnDeadlock(Kernel k, TaskSlot t) => k.Report(Invariant.LockOrder, Point.None, Deadlock, task: t);

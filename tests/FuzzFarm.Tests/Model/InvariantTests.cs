@@ -208,6 +208,15 @@ public sealed class InvariantTests
     }
 
     [Fact]
+    public void LockOrder_SplitWithoutTheMutex_Reported_EvenWithoutARace()
+    {
+        MachineEvent[] program = [Phase(BootPhase.Runtime), Call(1, CallOp.SetMemoryValid, InPud, enable: true)];
+        var bad = Run(AllBbml2, new NoMutex(), program);
+        Assert.Equal("page-table split without pgtable_split_lock", bad.First(Invariant.LockOrder).Detail);
+        Assert.Equal("", Run(AllBbml2, V("realm-v2"), program).Ids());
+    }
+
+    [Fact]
     public void LockOrder_MutexHeldAtReturn_ReportedAsUnbalanced()
     {
         var m = Run(AllBbml2, new LeaksMutex(), Phase(BootPhase.Runtime), Call(1, CallOp.SetDirectMapInvalidNoflush, InPud));
