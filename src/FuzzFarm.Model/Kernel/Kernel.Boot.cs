@@ -11,8 +11,12 @@ public sealed partial class Kernel
         while (_phase < target)
         {
             var next = _phase + 1;
-            if (next >= BootPhase.Finalize) CompleteActive(TaskKind.CpuUp);
-            if (next >= BootPhase.Finalize) CompleteActive(TaskKind.CpuDown);
+            if (next >= BootPhase.Finalize)
+            {
+                // smp_cpus_done() and stop_machine() wait for every bring-up and tear-down in flight.
+                CompleteActive(TaskKind.CpuUp);
+                CompleteActive(TaskKind.CpuDown);
+            }
             NoteActivity(null);
             _phase = next;
             _sink?.OnPhase(_eventIndex, next);
