@@ -28,14 +28,8 @@ public sealed partial class Kernel
     }
 
     /// <summary>can_set_direct_map() of the running version, evaluated as one guard.</summary>
-    public bool CanSetDirectMap()
-    {
-        if (Replayed(out var v)) return v != 0;
-        _depth++;
-        var r = _variant.CanSetDirectMap(this);
-        _depth--;
-        return Guard(Point.CanSetDirectMap, r);
-    }
+    public bool CanSetDirectMap() =>
+        Replayed(out var v) ? v != 0 : Guard(Point.CanSetDirectMap, EvaluateCanSetDirectMap());
 
     /// <summary>is_kfence_address(addr): inside the pool once __kfence_pool is set.</summary>
     public bool IsKfenceAddress(ulong addr)

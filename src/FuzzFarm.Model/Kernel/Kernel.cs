@@ -119,8 +119,6 @@ public sealed partial class Kernel
 
     private static ulong Off(ulong va) => va - Units.PAGE_OFFSET;
 
-    private bool InKalias(ulong off) => off >= _config.KaliasOffset && off < _config.KaliasOffset + _config.KaliasSize;
-
     private bool OverlapsKalias(ulong s, ulong e) =>
         s < _config.KaliasOffset + _config.KaliasSize && _config.KaliasOffset < e;
 

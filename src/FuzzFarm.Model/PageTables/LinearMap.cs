@@ -67,22 +67,6 @@ public sealed class LinearMap
         return -1;
     }
 
-    /// <summary>The leaf containing addr: its run index and the leaf's own [start, end).</summary>
-    public bool TryLeafAt(ulong addr, out int run, out ulong leafStart, out ulong leafEnd)
-    {
-        run = Find(addr);
-        if (run < 0)
-        {
-            leafStart = leafEnd = 0;
-            return false;
-        }
-
-        var size = Units.LeafSize(_runs[run].Level);
-        leafStart = Units.AlignDown(addr, size);
-        leafEnd = leafStart + size;
-        return true;
-    }
-
     /// <summary>
     /// Makes <paramref name="addr"/> a run boundary (no change in meaning: both halves keep the same leaves).
     /// Returns the index of the run that starts at addr, or Count when addr is the end of the map.
