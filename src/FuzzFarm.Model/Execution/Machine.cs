@@ -27,6 +27,50 @@ public sealed class Machine
         return new RunSummary(_kernel.Violations.Length, _kernel.AssumptionsUsed, _kernel.SkippedEvents);
     }
 
+    /// <summary>
+    /// Runs a prefix and hands back the state hash before the final drain (<see cref="Kernel.StateHash"/>), then
+    /// finishes the run as <see cref="Run"/> does; <paramref name="inspect"/> sees the kernel before the drain.
+    /// </summary>
+    public RunSummary RunPrefix(ReadOnlySpan<MachineEvent> events, out ulong stateHash, IPrefixInspector? inspect = null)
+    {
+        _kernel.Reset();
+        _kernel.ExecuteEvents(events);
+        stateHash = _kernel.StateHash();
+        inspect?.Inspect(_kernel);
+        _kernel.Finish(events.Length);
+        return new RunSummary(_kernel.Violations.Length, _kernel.AssumptionsUsed, _kernel.SkippedEvents);
+    }
+
+    /// <summary>
+    /// Continues from a saved state: restores <paramref name="from"/> (the state after <paramref name="prefixLength"/>
+    /// events), runs <paramref name="more"/>, and returns the state hash before the drain. Call
+    /// <see cref="FinishRun"/> to drain and see the run's violations, or skip it when the state is known.
+    /// </summary>
+    public ulong Continue(KernelSnapshot from, int prefixLength, ReadOnlySpan<MachineEvent> more, IPrefixInspector? inspect = null)
+    {
+        _kernel.Restore(from);
+        _kernel.ExecuteEvents(more, prefixLength);
+        inspect?.Inspect(_kernel);
+        return _kernel.StateHash();
+    }
+
+    /// <summary>Saves the state between events (after <see cref="Continue"/> or <see cref="RunPrefixOnly"/>).</summary>
+    public void Save(KernelSnapshot into) => _kernel.Save(into);
+
+    /// <summary>Resets and runs events without the final drain.</summary>
+    public void RunPrefixOnly(ReadOnlySpan<MachineEvent> events)
+    {
+        _kernel.Reset();
+        _kernel.ExecuteEvents(events);
+    }
+
+    /// <summary>Ends a program of <paramref name="length"/> events: drains in-flight calls, runs the end checks.</summary>
+    public RunSummary FinishRun(int length)
+    {
+        _kernel.Finish(length);
+        return new RunSummary(_kernel.Violations.Length, _kernel.AssumptionsUsed, _kernel.SkippedEvents);
+    }
+
     public ReadOnlySpan<Violation> Violations => _kernel.Violations;
 
     /// <summary>True when a run in <paramref name="env"/> reports at least one violation.</summary>
@@ -43,3 +87,9 @@ public sealed class Machine
 
 /// <summary>What one run produced, in numbers.</summary>
 public readonly record struct RunSummary(int Violations, Assumptions AssumptionsUsed, int SkippedEvents);
+
+/// <summary>Reads the kernel between a prefix and its final drain (the explorer collects the next events there).</summary>
+public interface IPrefixInspector
+{
+    void Inspect(Kernel kernel);
+}

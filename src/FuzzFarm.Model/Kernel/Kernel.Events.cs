@@ -61,15 +61,26 @@ public sealed partial class Kernel
     /// <summary>Runs events in order, then lets every in-flight call finish (the drain is event index N).</summary>
     internal void Execute(ReadOnlySpan<MachineEvent> events)
     {
+        ExecuteEvents(events);
+        Finish(events.Length);
+    }
+
+    /// <summary>Runs events in order without the final drain (the explorer hashes the state in between).</summary>
+    internal void ExecuteEvents(ReadOnlySpan<MachineEvent> events, int firstIndex = 0)
+    {
         for (var i = 0; i < events.Length; i++)
         {
-            _eventIndex = i;
-            _sink?.OnEvent(i, events[i]);
+            _eventIndex = firstIndex + i;
+            _sink?.OnEvent(_eventIndex, events[i]);
             ExecuteEvent(in events[i]);
         }
+    }
 
-        _eventIndex = events.Length;
-        _sink?.OnDrain(events.Length);
+    /// <summary>The end of a program of <paramref name="length"/> events: every in-flight call runs to its end.</summary>
+    internal void Finish(int length)
+    {
+        _eventIndex = length;
+        _sink?.OnDrain(length);
         Drain();
         KfenceNotPteChecker.Check(this);
     }

@@ -4,14 +4,25 @@ namespace FuzzFarm.Model;
 /// <remarks>Judged by the hardware (<see cref="CpuSpec.Bbml2Hardware"/>), not by what the kernel detected.</remarks>
 internal static class TlbConflictChecker
 {
-    private const string NonBbml2Translating = "a CPU without BBML2_NOABORT translates through swapper_pg_dir";
+    // The detail names the conflicting CPU's state, so that the boot bring-up window (Z3), a late hot-plug and
+    // an online CPU are different signatures: different windows, different fixes.
+    private const string BringupWindow =
+        "a secondary without BBML2_NOABORT in bring-up (MMU on, not yet online) translates through swapper_pg_dir";
+    private const string HotplugWindow =
+        "a hot-plugged CPU without BBML2_NOABORT (MMU on, not yet online) translates through swapper_pg_dir";
+    private const string OnlineCpu = "an online CPU without BBML2_NOABORT translates through swapper_pg_dir";
 
     public static void OnLiveResize(Kernel k, ulong s, ulong e, Point where)
     {
         if (!MapQueries.AnyValid(k.Map, s, e)) return;
         k.CountLiveResize();
         var bad = k.TranslatingMask & ~k.HardwareBbml2Mask;
-        if (bad != 0) k.Report(Invariant.TlbConflict, where, NonBbml2Translating, System.Numerics.BitOperations.TrailingZeroCount(bad));
+        if (bad == 0) return;
+        var cpu = System.Numerics.BitOperations.TrailingZeroCount(bad);
+        var online = (bad & k.OnlineMask) != 0;
+        if (online) cpu = System.Numerics.BitOperations.TrailingZeroCount(bad & k.OnlineMask);
+        var detail = online ? OnlineCpu : k.Finalized ? HotplugWindow : BringupWindow;
+        k.Report(Invariant.TlbConflict, where, detail, cpu);
     }
 }
 

@@ -101,22 +101,25 @@ public sealed class LinearMap
         }
     }
 
-    /// <summary>Merges identical neighbours in [from, to] (indexes clamped), restoring maximal runs.</summary>
+    /// <summary>Merges identical neighbours in [from, to] (indexes clamped), restoring maximal runs, in one pass.</summary>
     public void Normalize(int from, int to)
     {
         if (from < 1) from = 1;
         if (to > _count - 1) to = _count - 1;
-        for (var i = to; i >= from; i--)
+        if (from > to) return;
+        var w = from - 1; // last kept run
+        for (var r = from; r <= to; r++)
         {
-            ref var prev = ref _runs[i - 1];
-            ref var cur = ref _runs[i];
-            if (prev.End == cur.Start && prev.SameShape(cur))
-            {
-                prev.End = cur.End;
-                Array.Copy(_runs, i + 1, _runs, i, _count - i - 1);
-                _count--;
-            }
+            ref var kept = ref _runs[w];
+            ref var cur = ref _runs[r];
+            if (kept.End == cur.Start && kept.SameShape(cur)) kept.End = cur.End;
+            else _runs[++w] = cur;
         }
+
+        var removed = to - w;
+        if (removed == 0) return;
+        Array.Copy(_runs, to + 1, _runs, w + 1, _count - to - 1);
+        _count -= removed;
     }
 
     private void EnsureCapacity(int needed)

@@ -1,0 +1,169 @@
+namespace FuzzFarm.Model;
+
+/// <summary>
+/// A saved machine state between two events (everything <see cref="Kernel.Reset"/> restores, at a later point):
+/// the explorer saves the state a prefix left once and restores it for each next event instead of replaying
+/// the prefix. Preallocated and reusable: saving into the same snapshot again allocates nothing.
+/// </summary>
+public sealed class KernelSnapshot
+{
+    internal readonly LinearMap Map = new();
+    internal readonly Violation[] Violations = new Violation[Kernel.MaxViolations];
+    internal readonly TaskSlot[] Tasks = new TaskSlot[Kernel.MaxTasks];
+    internal readonly int[] LabelSlot = new int[MachineEvent.MaxTaskLabel + 1];
+    internal Kernel? Owner;
+
+    // Scalars, in Kernel's field order.
+    internal BootPhase Phase;
+    internal ulong Flags;
+    internal ulong Online;
+    internal ulong MmuOn;
+    internal ulong Ttbr1Reserved;
+    internal ulong Attempted;
+    internal long TablePages;
+    internal long LiveResizes;
+    internal int ViolationCount;
+    internal Assumptions Assumptions;
+    internal int EventIndex;
+    internal int Skipped;
+    internal long StartSeq;
+    internal int InflightCalls;
+    internal int InflightBootBringups;
+    internal int MutexOwner;
+    internal int HotplugWriter;
+    internal ulong HotplugReaders;
+    internal ulong PendingWriters;
+
+    public KernelSnapshot()
+    {
+        for (var i = 0; i < Tasks.Length; i++) Tasks[i] = new TaskSlot(i);
+    }
+}
+
+public sealed partial class Kernel
+{
+    /// <summary>Saves the state between events into <paramref name="snapshot"/>.</summary>
+    public void Save(KernelSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (_cur is not null) throw new InvalidOperationException("a snapshot is taken between events, not inside a task");
+        snapshot.Owner = this;
+        snapshot.Phase = _phase;
+        snapshot.Flags = PackFlags();
+        snapshot.Online = _online;
+        snapshot.MmuOn = _mmuOn;
+        snapshot.Ttbr1Reserved = _ttbr1Reserved;
+        snapshot.Attempted = _attempted;
+        snapshot.TablePages = _tablePages;
+        snapshot.LiveResizes = _liveResizes;
+        snapshot.Map.CopyFrom(_map);
+        Array.Copy(_violations, snapshot.Violations, _violationCount);
+        snapshot.ViolationCount = _violationCount;
+        snapshot.Assumptions = _assumptions;
+        snapshot.EventIndex = _eventIndex;
+        snapshot.Skipped = _skipped;
+        for (var i = 0; i < _tasks.Length; i++) CopyTask(_tasks[i], snapshot.Tasks[i]);
+        Array.Copy(_labelSlot, snapshot.LabelSlot, _labelSlot.Length);
+        snapshot.StartSeq = _startSeq;
+        snapshot.InflightCalls = _inflightCalls;
+        snapshot.InflightBootBringups = _inflightBootBringups;
+        snapshot.MutexOwner = _mutexOwner;
+        snapshot.HotplugWriter = _hotplugWriter;
+        snapshot.HotplugReaders = _hotplugReaders;
+        snapshot.PendingWriters = _pendingWriters;
+    }
+
+    /// <summary>Restores a state saved from this kernel; the run continues from there.</summary>
+    public void Restore(KernelSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (!ReferenceEquals(snapshot.Owner, this)) throw new ArgumentException("the snapshot was saved from another kernel", nameof(snapshot));
+        _phase = snapshot.Phase;
+        UnpackFlags(snapshot.Flags);
+        _online = snapshot.Online;
+        _mmuOn = snapshot.MmuOn;
+        _ttbr1Reserved = snapshot.Ttbr1Reserved;
+        _attempted = snapshot.Attempted;
+        _tablePages = snapshot.TablePages;
+        _liveResizes = snapshot.LiveResizes;
+        _map.CopyFrom(snapshot.Map);
+        Array.Copy(snapshot.Violations, _violations, snapshot.ViolationCount);
+        _violationCount = snapshot.ViolationCount;
+        _assumptions = snapshot.Assumptions;
+        _eventIndex = snapshot.EventIndex;
+        _skipped = snapshot.Skipped;
+        for (var i = 0; i < _tasks.Length; i++) CopyTask(snapshot.Tasks[i], _tasks[i]);
+        Array.Copy(snapshot.LabelSlot, _labelSlot, _labelSlot.Length);
+        _startSeq = snapshot.StartSeq;
+        _inflightCalls = snapshot.InflightCalls;
+        _inflightBootBringups = snapshot.InflightBootBringups;
+        _mutexOwner = snapshot.MutexOwner;
+        _hotplugWriter = snapshot.HotplugWriter;
+        _hotplugReaders = snapshot.HotplugReaders;
+        _pendingWriters = snapshot.PendingWriters;
+        _cur = null;
+        _ghost = false;
+        _depth = 0;
+    }
+
+    private static void CopyTask(TaskSlot from, TaskSlot to)
+    {
+        to.State = from.State;
+        if (from.State == TaskState.Free) return;
+        to.Kind = from.Kind;
+        to.Label = from.Label;
+        to.Cpu = from.Cpu;
+        to.Context = from.Context;
+        to.Op = from.Op;
+        to.Page = from.Page;
+        to.Pages = from.Pages;
+        to.Enable = from.Enable;
+        to.BootTime = from.BootTime;
+        to.StartSeq = from.StartSeq;
+        to.Result = from.Result;
+        to.BlockedOn = from.BlockedOn;
+        to.SplitWarned = from.SplitWarned;
+        to.AliasFailed = from.AliasFailed;
+        if (!from.IsActive)
+        {
+            to.LogCount = 0;
+            return;
+        }
+
+        if (to.Log.Length < from.LogCount) to.Log = new long[from.Log.Length];
+        Array.Copy(from.Log, to.Log, from.LogCount);
+        to.LogCount = from.LogCount;
+    }
+
+    private ulong PackFlags()
+    {
+        ReadOnlySpan<bool> bits =
+        [
+            _isRealmWorld, _requiresBbml2, _capBitBbml2, _finalized, _sysBbml2, _pageAllocAvailable, _kfenceEarlyInit,
+            _kfencePoolSet, _kfenceReady, _mapMemDone, _repainted, _swiotlbDone,
+        ];
+        ulong f = 0;
+        for (var i = 0; i < bits.Length; i++)
+        {
+            if (bits[i]) f |= 1UL << i;
+        }
+
+        return f;
+    }
+
+    private void UnpackFlags(ulong f)
+    {
+        _isRealmWorld = (f & 1) != 0;
+        _requiresBbml2 = (f & 2) != 0;
+        _capBitBbml2 = (f & 4) != 0;
+        _finalized = (f & 8) != 0;
+        _sysBbml2 = (f & 16) != 0;
+        _pageAllocAvailable = (f & 32) != 0;
+        _kfenceEarlyInit = (f & 64) != 0;
+        _kfencePoolSet = (f & 128) != 0;
+        _kfenceReady = (f & 256) != 0;
+        _mapMemDone = (f & 512) != 0;
+        _repainted = (f & 1024) != 0;
+        _swiotlbDone = (f & 2048) != 0;
+    }
+}
