@@ -28,40 +28,84 @@ public static class BinaryEncoder
                 $"cannot encode {program.Events.Length} events: the decoder reads at most {BinaryDecoder.MaxEvents}",
                 nameof(program));
 
-        var bytes = new List<byte>(program.Events.Length * 16);
-        foreach (var ev in program.Events)
+        var bytes = new byte[MaxLiteralLength * program.Events.Length];
+        var n = EncodeInto(program.Events.AsSpan(), bytes);
+        return bytes[..n];
+    }
+
+    /// <summary>Longest literal event in bytes (a call).</summary>
+    public const int MaxLiteralLength = 14;
+
+    /// <summary>
+    /// Encodes events as literals into <paramref name="destination"/> without allocating and returns the bytes
+    /// written; stops before an event that does not fit. The events are not validated here.
+    /// </summary>
+    public static int EncodeInto(ReadOnlySpan<MachineEvent> events, Span<byte> destination)
+    {
+        var n = 0;
+        foreach (ref readonly var ev in events)
         {
-            bytes.Add(BinaryDecoder.LiteralOpcode);
-            bytes.Add((byte)ev.Kind);
+            var len = LiteralLength(ev.Kind);
+            if (n + len > destination.Length) break;
+            var d = destination[n..];
+            d[0] = BinaryDecoder.LiteralOpcode;
+            d[1] = (byte)ev.Kind;
             switch (ev.Kind)
             {
                 case EventKind.Phase:
-                    bytes.Add((byte)ev.Phase);
+                    d[2] = (byte)ev.Phase;
                     break;
                 case EventKind.CpuUp or EventKind.CpuDown:
-                    bytes.AddRange([ev.Task, ev.Cpu]);
-                    AddStop(bytes, ev.Stop);
+                    d[2] = ev.Task;
+                    d[3] = ev.Cpu;
+                    WriteStop(d[4..], ev.Stop);
                     break;
                 case EventKind.Call:
-                    var flags = (byte)((ev.Context == CallContext.Atomic ? 1 : 0) | (ev.Enable ? 2 : 0));
-                    bytes.AddRange([ev.Task, ev.Cpu, (byte)ev.Op, flags]);
-                    bytes.AddRange([(byte)ev.Page, (byte)(ev.Page >> 8), (byte)(ev.Page >> 16), (byte)(ev.Page >> 24)]);
-                    bytes.AddRange([(byte)ev.Pages, (byte)(ev.Pages >> 8)]);
-                    AddStop(bytes, ev.Stop);
+                    d[2] = ev.Task;
+                    d[3] = ev.Cpu;
+                    d[4] = (byte)ev.Op;
+                    d[5] = (byte)((ev.Context == CallContext.Atomic ? 1 : 0) | (ev.Enable ? 2 : 0));
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(d[6..], ev.Page);
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(d[10..], ev.Pages);
+                    WriteStop(d[12..], ev.Stop);
                     break;
                 case EventKind.Step:
-                    bytes.Add(ev.Task);
-                    AddStop(bytes, ev.Stop);
+                    d[2] = ev.Task;
+                    WriteStop(d[3..], ev.Stop);
                     break;
                 default:
-                    bytes.Add(ev.Task);
+                    d[2] = ev.Task;
                     break;
             }
+
+            n += len;
         }
 
-        return [.. bytes];
+        return n;
     }
 
-    private static void AddStop(List<byte> bytes, StopSpec stop) =>
-        bytes.AddRange([(byte)stop.Kind, stop.Kind == StopKind.AtPoint ? (byte)stop.At : stop.Count]);
+    /// <summary>Bytes of one literal event of <paramref name="kind"/>, opcode included.</summary>
+    public static int LiteralLength(EventKind kind) => kind switch
+    {
+        EventKind.Phase => 3,
+        EventKind.CpuUp or EventKind.CpuDown => 6,
+        EventKind.Call => MaxLiteralLength,
+        EventKind.Step => 5,
+        _ => 3,
+    };
+
+    /// <summary>The offset of literal event <paramref name="index"/> in an all-literal encoding (its length past the end).</summary>
+    public static int LiteralOffset(ReadOnlySpan<byte> literals, int index)
+    {
+        var at = 0;
+        for (var i = 0; i < index && at + 1 < literals.Length && literals[at] == BinaryDecoder.LiteralOpcode; i++)
+            at += LiteralLength((EventKind)literals[at + 1]);
+        return Math.Min(at, literals.Length);
+    }
+
+    private static void WriteStop(Span<byte> d, StopSpec stop)
+    {
+        d[0] = (byte)stop.Kind;
+        d[1] = stop.Kind == StopKind.AtPoint ? (byte)stop.At : stop.Count;
+    }
 }

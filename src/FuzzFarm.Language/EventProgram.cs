@@ -117,7 +117,7 @@ public sealed class EventProgram : IEquatable<EventProgram>
         return hash.ToHashCode();
     }
 
-    /// <summary>A one-line summary; use <see cref="TraceWriter.Write"/> for the full text.</summary>
+    /// <summary>A one-line summary; use <see cref="TraceWriter.Write(EventProgram)"/> for the full text.</summary>
     public override string ToString() =>
         $"EventProgram({Events.Length} events, {Machine.Cpus} cpus, variant {Variant ?? "-"}, machine {Machine.ConfigHash:x16})";
 }

@@ -12,15 +12,20 @@ public static class TraceWriter
 {
     /// <summary>The trace text, one line per record, each ending in <c>\n</c>.</summary>
     /// <exception cref="ArgumentException">The program is invalid or its machine has no text form.</exception>
-    public static string Write(EventProgram program)
+    public static string Write(EventProgram program) => Write(program, []);
+
+    /// <summary>As <see cref="Write(EventProgram)"/>, with <c># </c> comment lines first (one per entry, newlines removed).</summary>
+    public static string Write(EventProgram program, IEnumerable<string> comments)
     {
         ArgumentNullException.ThrowIfNull(program);
+        ArgumentNullException.ThrowIfNull(comments);
         // Only valid programs have a text form that reads back to the same program; refusing the rest keeps
         // every trace on disk replayable.
         var problem = program.Validate();
         if (problem is not null) throw new ArgumentException($"cannot write an invalid program: {problem}", nameof(program));
 
         var sb = new StringBuilder();
+        foreach (var c in comments) sb.Append("# ").Append(c.ReplaceLineEndings(" ")).Append('\n');
         sb.Append("fuzzfarm-trace ").Append(TraceSyntax.Dec(EventProgram.CurrentRevision)).Append('\n');
         sb.Append(MachineSyntax.Format(program.Machine)).Append('\n');
         if (program.Variant is not null) sb.Append("variant ").Append(program.Variant).Append('\n');
