@@ -1,0 +1,263 @@
+using System.Collections.Immutable;
+using FuzzFarm.Language;
+using FuzzFarm.Model;
+
+namespace FuzzFarm.Engine;
+
+/// <summary>What the explorer enumerates, and how far.</summary>
+public sealed record ExploreOptions
+{
+    public required SplitVariant Variant { get; init; }
+
+    public required MachineConfig Machine { get; init; }
+
+    public EnvMode Env { get; init; } = EnvMode.Strict;
+
+    /// <summary>Most events per program.</summary>
+    public int Depth { get; init; } = 4;
+
+    /// <summary>Invariants searched for (null: all).</summary>
+    public IReadOnlyList<Invariant>? Invariants { get; init; }
+
+    /// <summary>The events a program is built from (null: <see cref="Alphabet.Default"/> for the machine).</summary>
+    public Alphabet? Alphabet { get; init; }
+
+    /// <summary>Threads that expand a level (the result does not depend on it).</summary>
+    public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>Give up (and say so) after this many distinct states.</summary>
+    public long MaxStates { get; init; } = 20_000_000;
+}
+
+/// <summary>The outcome of an exploration: the first violations, or a bounded proof that there is none.</summary>
+/// <param name="Complete">True when every program up to the depth was covered (no state limit hit).</param>
+/// <param name="States">Distinct machine states explored (equal states are explored once).</param>
+/// <param name="Executions">Programs executed.</param>
+/// <param name="DepthReached">Deepest level fully explored (the depth of the violations when there are some).</param>
+/// <param name="Violations">Minimal-depth violating programs, one per signature (empty: none up to the depth).</param>
+public sealed record ExploreResult(bool Complete, long States, long Executions, int DepthReached, IReadOnlyList<Finding> Violations)
+{
+    public bool Proved => Complete && Violations.Count == 0;
+}
+
+/// <summary>
+/// Bounded exhaustive exploration: every program of alphabet events up to a depth, breadth first, with state
+/// hashing so that a machine state reached by two programs is expanded once. Reports the violations at the
+/// smallest depth where any exists, or "no violation in N states up to depth k" — the proof of absence a
+/// fuzzer cannot give, relative to the alphabet (which it names).
+/// </summary>
+/// <remarks>
+/// Stops are enumerated as "after n preemption points" for n = 1, 2, … until the task returns (the run to the
+/// end is the same state); a counterexample's stops are then rewritten to the named point where that names the
+/// same state. The state hash (<see cref="Kernel.StateHash"/>) covers everything that decides the future,
+/// including the environment assumptions so far, so merging states keeps the strict/adversarial distinction.
+/// </remarks>
+public sealed class Explorer
+{
+    private readonly ExploreOptions _options;
+    private readonly ViolationObjective _objective;
+    private readonly Machine _machine;
+    private readonly Alphabet _alphabet;
+    private readonly Worker[] _workers;
+
+    public Explorer(ExploreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Depth is < 0 or > ProgramBuffer.Capacity) throw new ArgumentException($"depth must be 0..{ProgramBuffer.Capacity}", nameof(options));
+        _options = options;
+        _objective = new ViolationObjective(options.Env, options.Invariants);
+        _machine = new Machine(options.Machine, options.Variant);
+        _alphabet = options.Alphabet ?? Alphabet.Default(options.Machine);
+        if (options.Workers < 1) throw new ArgumentException("workers must be at least 1", nameof(options));
+        _workers = new Worker[options.Workers];
+        for (var i = 0; i < _workers.Length; i++) _workers[i] = new Worker(options.Machine, options.Variant);
+    }
+
+    public Alphabet Alphabet => _alphabet;
+
+    /// <summary>Runs the exploration. <paramref name="progress"/> is called after each level (depth, states).</summary>
+    public ExploreResult Run(Action<int, long>? progress = null)
+    {
+        var visited = new HashSet<ulong>();
+        var found = new List<Finding>();
+        var root = _workers[0];
+        root.Machine.RunPrefixOnly([]);
+        root.Inspector.Watch = 0;
+        root.Inspector.Inspect(root.Machine.Kernel);
+        visited.Add(root.Machine.Kernel.StateHash());
+        var rootState = root.Inspector.Snapshot();
+        root.Machine.FinishRun(0);
+        var executions = 1L;
+        if (_objective.AnyIn(root.Machine))
+        {
+            CollectViolations([], found);
+            return new ExploreResult(true, visited.Count, executions, 0, found);
+        }
+
+        var frontier = new List<Child> { new([], rootState, 0, false) };
+        for (var depth = 1; depth <= _options.Depth; depth++)
+        {
+            // Expand the level in parallel against the states of earlier levels (read-only here), then merge the
+            // children in frontier order: the result does not depend on how the work was split.
+            var results = new List<Child>[frontier.Count];
+            var runs = new int[frontier.Count];
+            var d = depth;
+            Parallel.For(0, _workers.Length, new ParallelOptions { MaxDegreeOfParallelism = _workers.Length }, w =>
+            {
+                var worker = _workers[w];
+                for (var i = w; i < frontier.Count; i += _workers.Length)
+                    results[i] = worker.Expand(frontier[i], d, _alphabet, _objective, visited, out runs[i]);
+            });
+
+            var next = new List<Child>();
+            for (var i = 0; i < results.Length; i++)
+            {
+                executions += 1 + runs[i]; // the prefix replay and each next event
+                foreach (var child in results[i])
+                {
+                    if (child.Violated) CollectViolations(child.Prefix, found);
+                    else if (visited.Add(child.Hash) && found.Count == 0 && depth < _options.Depth) next.Add(child);
+                }
+            }
+
+            if (visited.Count > _options.MaxStates)
+                return new ExploreResult(false, visited.Count, executions, depth - 1, found);
+            progress?.Invoke(depth, visited.Count);
+            if (found.Count > 0) return new ExploreResult(true, visited.Count, executions, depth, found);
+            frontier = next;
+            if (frontier.Count == 0) break;
+        }
+
+        return new ExploreResult(true, visited.Count, executions, _options.Depth, found);
+    }
+
+    /// <summary>A program one event longer than its parent: the state it reaches, or the violation it shows.</summary>
+    private sealed record Child(MachineEvent[] Prefix, StateSummary State, ulong Hash, bool Violated);
+
+    /// <summary>One thread's machine, saved state and inspector.</summary>
+    private sealed class Worker(MachineConfig machine, SplitVariant variant)
+    {
+        private readonly KernelSnapshot _snapshot = new();
+        private readonly MachineEvent[] _one = new MachineEvent[1];
+        private readonly HashSet<ulong> _level = [];
+        private int _levelDepth = -1;
+
+        public Machine Machine { get; } = new(machine, variant);
+
+        public Inspector Inspector { get; } = new();
+
+        /// <summary>Every next event of a node: new states (not seen in earlier levels) and violations.</summary>
+        public List<Child> Expand(Child node, int depth, Alphabet alphabet, ViolationObjective objective, HashSet<ulong> earlier, out int runs)
+        {
+            var children = new List<Child>();
+            var prefix = node.Prefix;
+            if (_levelDepth != depth)
+            {
+                // States this worker already produced at this depth: later copies are dropped before the merge,
+                // which keeps the earliest one in frontier order (so the result stays independent of the split).
+                _level.Clear();
+                _levelDepth = depth;
+            }
+
+            // Replay the prefix once; every next event continues from the saved state.
+            Machine.RunPrefixOnly(prefix);
+            Machine.Save(_snapshot);
+            var label = (byte)(1 + prefix.Count(e => e.StartsTask));
+            runs = 0;
+            foreach (var template in alphabet.Events(node.State, label))
+            {
+                var expand = template.Stop.Kind == StopKind.AfterCount;
+                for (var n = 1; n <= Alphabet.MaxStopPoints; n++)
+                {
+                    _one[0] = expand ? template with { Stop = StopSpec.After(n) } : template;
+                    Inspector.Watch = _one[0].StartsTask ? _one[0].Task : (byte)0;
+                    var hash = Machine.Continue(_snapshot, prefix.Length, _one, Inspector);
+                    runs++;
+                    if (objective.AnyIn(Machine)) children.Add(new Child([.. prefix, _one[0]], default, hash, true));
+                    else if (!earlier.Contains(hash) && _level.Add(hash))
+                    {
+                        // A state no earlier level had: does the drain from it break an invariant?
+                        var state = Inspector.Snapshot();
+                        Machine.FinishRun(depth);
+                        children.Add(new Child([.. prefix, _one[0]], state, hash, objective.AnyIn(Machine)));
+                    }
+
+                    if (!expand || !Inspector.WatchedActive) break;
+                }
+            }
+
+            return children;
+        }
+    }
+
+    private void CollectViolations(MachineEvent[] program, List<Finding> found)
+    {
+        var events = Readable(program);
+        _machine.Run(events);
+        var violations = _machine.Violations.ToArray();
+        foreach (var v in violations)
+        {
+            if (!_objective.Selects(v)) continue;
+            var signature = Signature.Of(_options.Variant.Id, v);
+            if (found.Any(f => f.Signature == signature)) continue;
+            var program2 = new EventProgram(_options.Machine, [.. events], _options.Variant.Id, _options.Env);
+            if (!ReplayGate.Confirms(program2, _options.Variant, signature, _options.Env, out var confirmed)) continue;
+            found.Add(new Finding(signature, program2, confirmed, 0, events.Length));
+        }
+    }
+
+    /// <summary>Rewrites "after n points" stops as "at point P" wherever that reaches the same state.</summary>
+    private MachineEvent[] Readable(MachineEvent[] program)
+    {
+        var events = (MachineEvent[])program.Clone();
+        for (var i = 0; i < events.Length; i++)
+        {
+            if (events[i].Stop.Kind != StopKind.AfterCount) continue;
+            var prefix = events.AsSpan(0, i + 1);
+            _machine.RunPrefixOnly(prefix);
+            var want = _machine.Kernel.StateHash();
+            var original = events[i];
+            foreach (var p in Points.Preemptible)
+            {
+                events[i] = original with { Stop = StopSpec.AtPoint(p) };
+                _machine.RunPrefixOnly(prefix);
+                if (_machine.Kernel.StateHash() == want) break;
+                events[i] = original;
+            }
+        }
+
+        return events;
+    }
+
+    private sealed class Inspector : IPrefixInspector
+    {
+        private readonly ActiveTask[] _tasks = new ActiveTask[Kernel.MaxTasks];
+        private int _count;
+        private BootPhase _phase;
+        private ulong _online;
+        private ulong _mmuOn;
+
+        public byte Watch { get; set; }
+
+        public bool WatchedActive { get; private set; }
+
+        public void Inspect(Kernel kernel)
+        {
+            _count = kernel.ActiveTasks(_tasks);
+            _phase = kernel.Phase;
+            _online = kernel.OnlineMask;
+            _mmuOn = kernel.MmuOnMask;
+            WatchedActive = false;
+            for (var i = 0; i < _count; i++)
+            {
+                if (_tasks[i].Label == Watch) WatchedActive = true;
+            }
+        }
+
+        /// <summary>The last inspected state (allocates: call it for new states only).</summary>
+        public StateSummary Snapshot() => new(_phase, _online, _mmuOn, ImmutableArray.Create(_tasks, 0, _count));
+    }
+}
+
+/// <summary>What the alphabet needs to know about a state: phase, CPUs and the tasks in flight.</summary>
+public readonly record struct StateSummary(BootPhase Phase, ulong Online, ulong MmuOn, ImmutableArray<ActiveTask> Active);

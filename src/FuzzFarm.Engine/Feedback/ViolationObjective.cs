@@ -1,0 +1,36 @@
+using FuzzFarm.Model;
+
+namespace FuzzFarm.Engine;
+
+/// <summary>
+/// A violation is a bug when the environment reports it (strict: only violations that needed no assumption)
+/// and its invariant is selected (all by default).
+/// </summary>
+public sealed class ViolationObjective : IObjective
+{
+    private readonly uint _invariants;
+
+    public ViolationObjective(EnvMode env, IEnumerable<Invariant>? invariants = null)
+    {
+        Env = env;
+        _invariants = 0;
+        foreach (var i in invariants ?? Invariants.All) _invariants |= 1u << (int)i;
+    }
+
+    public EnvMode Env { get; }
+
+    public bool Selects(Invariant invariant) => (_invariants & (1u << (int)invariant)) != 0;
+
+    public bool Selects(in Violation violation) => violation.ReportedIn(Env) && Selects(violation.Invariant);
+
+    /// <summary>True when the machine's last run has a selected violation.</summary>
+    public bool AnyIn(Machine machine)
+    {
+        foreach (ref readonly var v in machine.Violations)
+        {
+            if (Selects(v)) return true;
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,150 @@
+using FuzzFarm.Model;
+
+namespace FuzzFarm.Engine;
+
+/// <summary>
+/// Shrinks a failing program to a 1-minimal one that still shows the same signature: delta debugging on
+/// events (chunks, then single events), then argument simplification (no stop, task context, one page, CPU 0,
+/// no enable flag), then events again. Every candidate goes through <see cref="ProgramBuffer.Repair(MachineConfig)"/>, so the
+/// result is valid and its task labels are numbered in order.
+/// </summary>
+public sealed class Minimizer
+{
+    private readonly Machine _machine;
+    private readonly EnvMode _env;
+    private readonly ProgramBuffer _candidate = new();
+
+    public Minimizer(Machine machine, EnvMode env)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        _machine = machine;
+        _env = env;
+    }
+
+    /// <summary>Programs executed by the last <see cref="Minimize"/>.</summary>
+    public int Tests { get; private set; }
+
+    /// <summary>Whether <paramref name="events"/> shows <paramref name="signature"/> in this environment.</summary>
+    public bool Reproduces(ReadOnlySpan<MachineEvent> events, in Signature signature)
+    {
+        Tests++;
+        _machine.Run(events);
+        foreach (ref readonly var v in _machine.Violations)
+        {
+            if (v.ReportedIn(_env) && signature.Matches(v)) return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>The minimized program; the input itself (repaired) when it does not reproduce.</summary>
+    public MachineEvent[] Minimize(ReadOnlySpan<MachineEvent> events, Signature signature)
+    {
+        Tests = 0;
+        _candidate.Load(events);
+        _candidate.Repair(_machine.Config);
+        var current = _candidate.Events.ToArray();
+        if (!Reproduces(current, signature)) return current;
+
+        for (var round = 0; round < 4; round++)
+        {
+            current = DeltaDebug(current, signature);
+            current = OneMinimal(current, signature);
+            if (!Simplify(ref current, signature)) break;
+        }
+
+        return current;
+    }
+
+    /// <summary>Zeller's ddmin over complements: remove one of n chunks while the bug stays.</summary>
+    private MachineEvent[] DeltaDebug(MachineEvent[] current, in Signature signature)
+    {
+        var n = 2;
+        while (current.Length >= 2)
+        {
+            var chunk = (current.Length + n - 1) / n;
+            var reduced = false;
+            for (var start = 0; start < current.Length; start += chunk)
+            {
+                var candidate = Without(current, start, chunk);
+                if (candidate.Length < current.Length && Reproduces(candidate, signature))
+                {
+                    current = candidate;
+                    n = Math.Max(n - 1, 2);
+                    reduced = true;
+                    break;
+                }
+            }
+
+            if (reduced) continue;
+            if (n >= current.Length) break;
+            n = Math.Min(n * 2, current.Length);
+        }
+
+        return current;
+    }
+
+    /// <summary>Removes single events until no single removal keeps the bug (1-minimality).</summary>
+    private MachineEvent[] OneMinimal(MachineEvent[] current, in Signature signature)
+    {
+        for (var i = current.Length - 1; i >= 0; i--)
+        {
+            if (i >= current.Length) continue;
+            var candidate = Without(current, i, 1);
+            if (candidate.Length < current.Length && Reproduces(candidate, signature))
+            {
+                current = candidate;
+                i = current.Length; // start over from the end
+            }
+        }
+
+        return current;
+    }
+
+    /// <summary>Simplifies arguments one at a time; true when anything changed.</summary>
+    private bool Simplify(ref MachineEvent[] current, in Signature signature)
+    {
+        var changed = false;
+        for (var i = 0; i < current.Length; i++)
+        {
+            var ev = current[i];
+            Span<MachineEvent> simpler =
+            [
+                ev with { Stop = StopSpec.None },
+                ev with { Context = CallContext.Task },
+                ev with { Pages = ev.Kind == EventKind.Call && ev.Op != CallOp.KfenceInitLate ? (ushort)1 : ev.Pages },
+                ev with { Cpu = ev.Kind == EventKind.Call ? (byte)0 : ev.Cpu },
+                ev with { Enable = false },
+            ];
+            foreach (var s in simpler)
+            {
+                if (s == current[i]) continue;
+                var candidate = (MachineEvent[])current.Clone();
+                candidate[i] = s;
+                candidate = Repaired(candidate);
+                if (candidate.Length == current.Length && Reproduces(candidate, signature))
+                {
+                    current = candidate;
+                    changed = true;
+                }
+            }
+        }
+
+        return changed;
+    }
+
+    private MachineEvent[] Without(MachineEvent[] events, int start, int count)
+    {
+        _candidate.Load(events);
+        _candidate.RemoveRange(start, count);
+        _candidate.Repair(_machine.Config);
+        return _candidate.Events.ToArray();
+    }
+
+    private MachineEvent[] Repaired(MachineEvent[] events)
+    {
+        _candidate.Load(events);
+        _candidate.Repair(_machine.Config);
+        return _candidate.Events.ToArray();
+    }
+}
