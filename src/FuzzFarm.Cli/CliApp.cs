@@ -15,6 +15,7 @@ public static class CliApp
         {
             VariantsCommand.Create(stdout),
             ReplayCommand.Create(stdout),
+            FuzzCommand.Create(stdout, stderr),
         };
 
         var parse = root.Parse(args);

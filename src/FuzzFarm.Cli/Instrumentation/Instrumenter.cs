@@ -1,0 +1,162 @@
+using System.Security.Cryptography;
+using dnlib.DotNet;
+using dnlib.DotNet.Emit;
+
+namespace FuzzFarm.Cli.Instrumentation;
+
+/// <summary>
+/// Produces SharpFuzz-instrumented copies of FuzzFarm.Model and FuzzFarm.Variants for in-process edge coverage.
+/// SharpFuzz draws location ids at random; this pass then renumbers them from a hash of (type, method, ordinal)
+/// into [0, <see cref="MapSize"/>), so that the same build always gives the same edge map (runs stay
+/// reproducible across machines) and a run only clears and scans 16 KiB. The copies are cached by the
+/// originals' content hash under the user's cache folder.
+/// </summary>
+public static class Instrumenter
+{
+    /// <summary>The edge map the renumbered ids address (AFL's prev ^ cur stays below it).</summary>
+    public const int MapSize = 1 << 14;
+
+    /// <summary>The assemblies whose code is instrumented.</summary>
+    public static readonly string[] Targets = ["FuzzFarm.Model", "FuzzFarm.Variants"];
+
+    /// <summary>
+    /// Types left uninstrumented: containers and value types whose branches are loop mechanics (binary search
+    /// in the linear map, record equality of events, hashing), not kernel logic. Their edges only add noise to
+    /// the map, and AFL-style counters on them cost more than the rest of the model together.
+    /// </summary>
+    public static readonly string[] Excluded =
+    [
+        "FuzzFarm.Model.LinearMap", "FuzzFarm.Model.Leaf", "FuzzFarm.Model.MachineEvent", "FuzzFarm.Model.StopSpec",
+        "FuzzFarm.Model.Units", "FuzzFarm.Model.Prng", "FuzzFarm.Model.MachineConfig", "FuzzFarm.Model.CpuSpec",
+        "FuzzFarm.Model.Points", "FuzzFarm.Model.KernelSnapshot", "FuzzFarm.Model.Kernel/StateHasher",
+        "FuzzFarm.Model.TaskSlot", "FuzzFarm.Model.Violation",
+    ];
+
+    /// <summary>Whether a type (full name) is instrumented: FuzzFarm code except <see cref="Excluded"/>.</summary>
+    public static bool ShouldInstrument(string type) =>
+        type.StartsWith("FuzzFarm.", StringComparison.Ordinal) && !Excluded.Any(e => type == e || type.StartsWith(e + "/", StringComparison.Ordinal));
+
+    /// <summary>Returns a folder holding the instrumented copies of <see cref="Targets"/> from <paramref name="sourceDir"/>.</summary>
+    public static string Prepare(string sourceDir, string? cacheRoot = null)
+    {
+        ArgumentNullException.ThrowIfNull(sourceDir);
+        var sources = Targets.Select(t => Path.Combine(sourceDir, t + ".dll")).ToArray();
+        foreach (var s in sources)
+        {
+            if (!File.Exists(s)) throw new FileNotFoundException($"cannot instrument: {s} is missing", s);
+        }
+
+        using var sha = SHA256.Create();
+        foreach (var s in sources)
+        {
+            var bytes = File.ReadAllBytes(s);
+            sha.TransformBlock(bytes, 0, bytes.Length, null, 0);
+        }
+
+        var policy = System.Text.Encoding.UTF8.GetBytes(string.Join(";", Excluded) + $";map={MapSize}");
+        sha.TransformFinalBlock(policy, 0, policy.Length);
+        var key = Convert.ToHexString(sha.Hash!)[..16].ToLowerInvariant();
+        cacheRoot ??= Path.Combine(
+            Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"),
+            "fuzzfarm", "instrumented");
+        var dir = Path.Combine(cacheRoot, key);
+        if (Targets.All(t => File.Exists(Path.Combine(dir, t + ".dll")))) return dir;
+
+        var work = Path.Combine(cacheRoot, $"{key}.tmp-{Environment.ProcessId}");
+        Directory.CreateDirectory(work);
+        try
+        {
+            foreach (var s in sources)
+            {
+                var copy = Path.Combine(work, Path.GetFileName(s));
+                File.Copy(s, copy, overwrite: true);
+                SharpFuzz.Fuzzer.Instrument(copy, ShouldInstrument, SharpFuzz.Options.Value);
+                Renumber(copy);
+            }
+
+            try
+            {
+                Directory.Move(work, dir);
+            }
+            catch (IOException) when (Directory.Exists(dir))
+            {
+                // Another process won the race: its copies are identical.
+                Directory.Delete(work, recursive: true);
+            }
+        }
+        catch
+        {
+            if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+            throw;
+        }
+
+        return dir;
+    }
+
+    /// <summary>
+    /// Rewrites each instrumentation site's <c>ldc.i4 id</c> (after <c>ldsfld Trace::SharedMem</c>) and its
+    /// <c>ldc.i4 id &gt;&gt; 1</c> (before <c>stsfld Trace::PrevLocation</c>) with a deterministic id. Returns the
+    /// number of sites.
+    /// </summary>
+    public static int Renumber(string assemblyPath)
+    {
+        ArgumentNullException.ThrowIfNull(assemblyPath);
+        var used = new HashSet<int>();
+        var sites = 0;
+        byte[] output;
+        using (var module = ModuleDefMD.Load(File.ReadAllBytes(assemblyPath)))
+        {
+            var methods = module.GetTypes().SelectMany(t => t.Methods).Where(m => m.HasBody)
+                .OrderBy(m => m.FullName, StringComparer.Ordinal).ToList();
+            foreach (var method in methods)
+            {
+                var code = method.Body.Instructions;
+                var ordinal = 0;
+                var current = -1;
+                for (var i = 0; i + 1 < code.Count; i++)
+                {
+                    if (IsTraceField(code[i], Code.Ldsfld, "SharedMem") && IsLdcI4(code[i + 1]))
+                    {
+                        current = FreeId(method.FullName, ordinal++, used);
+                        code[i + 1].OpCode = OpCodes.Ldc_I4;
+                        code[i + 1].Operand = current;
+                        sites++;
+                    }
+                    else if (current >= 0 && IsLdcI4(code[i]) && IsTraceField(code[i + 1], Code.Stsfld, "PrevLocation"))
+                    {
+                        code[i].OpCode = OpCodes.Ldc_I4;
+                        code[i].Operand = current >> 1;
+                        current = -1;
+                    }
+                }
+            }
+
+            using var ms = new MemoryStream();
+            module.Write(ms);
+            output = ms.ToArray();
+        }
+
+        File.WriteAllBytes(assemblyPath, output);
+        return sites;
+    }
+
+    private static int FreeId(string method, int ordinal, HashSet<int> used)
+    {
+        var h = 14695981039346656037UL;
+        foreach (var c in method) h = (h ^ c) * 1099511628211UL;
+        h = (h ^ (ulong)ordinal) * 1099511628211UL;
+        var id = (int)(h % MapSize);
+        // Linear probing in method-name order keeps distinct sites apart while the map has room.
+        for (var probe = 0; probe < MapSize && !used.Add(id); probe++) id = (id + 1) % MapSize;
+        return id;
+    }
+
+    private static bool IsLdcI4(Instruction ins) => ins.OpCode.Code is Code.Ldc_I4 or Code.Ldc_I4_S
+        or Code.Ldc_I4_0 or Code.Ldc_I4_1 or Code.Ldc_I4_2 or Code.Ldc_I4_3 or Code.Ldc_I4_4 or Code.Ldc_I4_5
+        or Code.Ldc_I4_6 or Code.Ldc_I4_7 or Code.Ldc_I4_8 or Code.Ldc_I4_M1;
+
+    private static bool IsTraceField(Instruction ins, Code code, string name) =>
+        ins.OpCode.Code == code && ins.Operand is IField f && f.Name == name
+        && f.DeclaringType?.FullName == "SharpFuzz.Common.Trace";
+}
