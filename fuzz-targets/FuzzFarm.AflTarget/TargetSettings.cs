@@ -1,0 +1,94 @@
+using FuzzFarm.Engine;
+using FuzzFarm.Language;
+using FuzzFarm.Model;
+using FuzzFarm.Variants;
+
+namespace FuzzFarm.AflTarget;
+
+/// <summary>A setting that cannot be used; the message names the environment variable.</summary>
+internal sealed class SettingsException(string message) : Exception(message);
+
+/// <summary>
+/// What the target fuzzes, read from environment variables (afl-fuzz passes its environment through to the
+/// target, so afl.sh sets these rather than command-line arguments).
+/// </summary>
+internal sealed record TargetSettings(
+    SplitVariant Variant,
+    MachineConfig Machine,
+    EnvMode Env,
+    IReadOnlyList<Invariant>? Invariants)
+{
+    public const string VariantVariable = "FUZZFARM_VARIANT";
+    public const string MachineVariable = "FUZZFARM_MACHINE";
+    public const string EnvVariable = "FUZZFARM_ENV";
+    public const string InvariantVariable = "FUZZFARM_INVARIANT";
+
+    public const string DefaultVariant = "realm-v2";
+    public const string DefaultMachine = "cpus=2 bbml2=0 ram=4G";
+
+    /// <summary>The objective the settings select: the env's reporting rule and the invariants (all by default).</summary>
+    public ViolationObjective Objective() => new(Env, Invariants);
+
+    public string Describe() =>
+        $"variant={Variant.Id} machine=\"{TraceWriter.FormatMachine(Machine)}\" env={EnvName(Env)} invariants=" +
+        (Invariants is null ? "all" : string.Join(",", Invariants.Select(FuzzFarm.Model.Invariants.Id)));
+
+    public static string EnvName(EnvMode env) => env == EnvMode.Strict ? "strict" : "adversarial";
+
+    /// <exception cref="SettingsException">A variable holds a value the target cannot use.</exception>
+    public static TargetSettings FromEnvironment()
+    {
+        var variantId = Read(VariantVariable) ?? DefaultVariant;
+        if (!VariantCatalog.TryGet(variantId, out var variant))
+        {
+            throw new SettingsException(
+                $"{VariantVariable}: unknown variant '{variantId}' (known: {string.Join(", ", VariantCatalog.Ids)})");
+        }
+
+        var spec = Read(MachineVariable) ?? DefaultMachine;
+        MachineConfig machine;
+        try
+        {
+            machine = TraceParser.ParseMachine(spec);
+        }
+        catch (Exception e) when (e is TraceFormatException or MachineConfigException or ArgumentException)
+        {
+            throw new SettingsException($"{MachineVariable}: bad machine '{spec}': {e.Message}");
+        }
+
+        var envText = Read(EnvVariable) ?? "adversarial";
+        var env = envText switch
+        {
+            "adversarial" => EnvMode.Adversarial,
+            "strict" => EnvMode.Strict,
+            _ => throw new SettingsException($"{EnvVariable}: '{envText}' is not 'strict' or 'adversarial'"),
+        };
+
+        List<Invariant>? invariants = null;
+        if (Read(InvariantVariable) is { } list)
+        {
+            invariants = [];
+            foreach (var id in list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!FuzzFarm.Model.Invariants.TryParse(id, out var invariant))
+                {
+                    var known = string.Join(", ", FuzzFarm.Model.Invariants.All.Select(FuzzFarm.Model.Invariants.Id));
+                    throw new SettingsException($"{InvariantVariable}: unknown invariant '{id}' (known: {known})");
+                }
+
+                invariants.Add(invariant);
+            }
+
+            if (invariants.Count == 0) throw new SettingsException($"{InvariantVariable}: no invariant id in '{list}'");
+        }
+
+        return new TargetSettings(variant, machine, env, invariants);
+    }
+
+    /// <summary>The variable's value, or null when it is unset or blank.</summary>
+    private static string? Read(string name)
+    {
+        var value = Environment.GetEnvironmentVariable(name);
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+}
