@@ -2,7 +2,8 @@
 # Fuzzes one FuzzFarm variant with AFL++ through SharpFuzz, then imports AFL's crashes as .trace findings.
 #
 #   fuzz-targets/afl.sh [--variant ID] [--machine SPEC] [--env strict|adversarial] [--invariant IDS]
-#                       [--seconds N] [--out DIR] [--import DIR]
+#                       [--seconds N] [--out DIR] [--import DIR] [--detail TEXT] [--reuse]
+#                       [--until-crash] [--afl-seed N] [--no-import]
 #
 #   --variant    variant id (default realm-v2)
 #   --machine    machine spec (default "cpus=2 bbml2=0 ram=4G")
@@ -12,6 +13,11 @@
 #   --out        work directory (default /tmp/fuzzfarm-afl/<variant>-<time>): publish/ (instrumented build),
 #                in/ (seeds), seed-candidates/ (seeds that crash), afl/ (afl-fuzz -o), afl-fuzz.log, findings/
 #   --import     where imported findings go (default <out>/findings)
+#   --detail     only violations whose oracle detail contains TEXT crash (e.g. "in bring-up": Z3's window)
+#   --reuse      keep an instrumented build already in <out>/publish (benchmarks run afl-fuzz many times)
+#   --until-crash  stop at the first crash (AFL_BENCH_UNTIL_CRASH); fuzzer_stats' run_time is then the TTFF
+#   --afl-seed   afl-fuzz -s N (its own random seed)
+#   --no-import  skip step 5
 #
 # Steps: dotnet publish (Release) -> sharpfuzz-instrument FuzzFarm.Model.dll and FuzzFarm.Variants.dll ->
 # seeds that do not crash under the settings -> afl-fuzz -V N -> execs_per_sec from fuzzer_stats ->
@@ -30,6 +36,11 @@ invariant=""
 seconds=60
 out=""
 import_dir=""
+detail=""
+reuse=0
+until_crash=0
+afl_seed=""
+do_import=1
 
 usage() {
   sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
@@ -50,6 +61,11 @@ while [[ $# -gt 0 ]]; do
     --seconds) [[ $# -ge 2 ]] || die "--seconds needs a value"; seconds="$2"; shift 2 ;;
     --out) [[ $# -ge 2 ]] || die "--out needs a value"; out="$2"; shift 2 ;;
     --import) [[ $# -ge 2 ]] || die "--import needs a value"; import_dir="$2"; shift 2 ;;
+    --detail) [[ $# -ge 2 ]] || die "--detail needs a value"; detail="$2"; shift 2 ;;
+    --reuse) reuse=1; shift ;;
+    --until-crash) until_crash=1; shift ;;
+    --afl-seed) [[ $# -ge 2 ]] || die "--afl-seed needs a value"; afl_seed="$2"; shift 2 ;;
+    --no-import) do_import=0; shift ;;
     -h|--help) usage 0 ;;
     *) echo "afl.sh: unknown argument '$1'" >&2; usage 2 ;;
   esac
@@ -71,16 +87,19 @@ seeds="$out/in"
 afl_out="$out/afl"
 
 # The target reads its settings from the environment; afl-fuzz passes the environment through.
-export FUZZFARM_VARIANT="$variant" FUZZFARM_MACHINE="$machine" FUZZFARM_ENV="$env_mode" FUZZFARM_INVARIANT="$invariant"
+export FUZZFARM_VARIANT="$variant" FUZZFARM_MACHINE="$machine" FUZZFARM_ENV="$env_mode" FUZZFARM_INVARIANT="$invariant" FUZZFARM_DETAIL="$detail"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # --- 1. build -----------------------------------------------------------------------------------------------
 # A fresh publish directory every time: sharpfuzz rewrites the dlls in place and refuses an instrumented one, and
 # publish does not overwrite a destination newer than its source.
+target="$publish/FuzzFarm.AflTarget.dll"
+if [[ $reuse -eq 1 && -f "$publish/.instrumented" && -f "$target" ]]; then
+  echo "== reusing instrumented build in $publish"
+else
 echo "== publish (Release) -> $publish"
 rm -rf "$publish"
 dotnet publish "$project" -c Release -o "$publish" --nologo -v quiet
-target="$publish/FuzzFarm.AflTarget.dll"
 [[ -f "$target" ]] || die "publish did not produce $target"
 
 # --- 2. instrument --------------------------------------------------------------------------------------------
@@ -96,6 +115,8 @@ for dll in FuzzFarm.Model.dll FuzzFarm.Variants.dll; do
   echo "== instrument $dll"
   sharpfuzz "$publish/$dll"
 done
+touch "$publish/.instrumented"
+fi
 
 # --- 3. seeds -------------------------------------------------------------------------------------------------
 # A few small inputs in the decoder's byte layout (src/FuzzFarm.Language/BinaryDecoder.cs). afl-fuzz refuses a
@@ -145,12 +166,15 @@ echo "   $kept seed(s) kept; crashing ones left in $candidates"
 echo "== afl-fuzz for ${seconds}s ($variant, $machine, $env_mode${invariant:+, invariants $invariant}) -> $afl_out"
 rm -rf "$afl_out"
 export AFL_SKIP_BIN_CHECK=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_NO_UI=1
+[[ $until_crash -eq 0 ]] || export AFL_BENCH_UNTIL_CRASH=1
+seed_args=()
+[[ -z "$afl_seed" ]] || seed_args=(-s "$afl_seed")
 # afl-fuzz stops by itself after -V seconds; the timeout is only a guard against a hang at start-up.
 # Its log (one line per queue entry with AFL_NO_UI) goes to a file; the tail is shown at the end.
 afl_log="$out/afl-fuzz.log"
 afl_rc=0
 timeout --signal=INT --kill-after=30 $((seconds + 120)) \
-  afl-fuzz -i "$seeds" -o "$afl_out" -t 5000 -m none -V "$seconds" -- "$(command -v dotnet)" "$target" >"$afl_log" 2>&1 || afl_rc=$?
+  afl-fuzz -i "$seeds" -o "$afl_out" -t 5000 -m none -V "$seconds" "${seed_args[@]}" -- "$(command -v dotnet)" "$target" >"$afl_log" 2>&1 || afl_rc=$?
 sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' "$afl_log" | tail -n 4
 stats="$afl_out/default/fuzzer_stats"
 [[ -f "$stats" ]] || die "afl-fuzz wrote no $stats (exit $afl_rc; log: $afl_log)"
@@ -163,6 +187,7 @@ echo "   stats: $stats"
 echo "   log:   $afl_log"
 
 # --- 5. import ------------------------------------------------------------------------------------------------
+[[ $do_import -eq 1 ]] || exit 0
 echo "== import $afl_out/default/crashes -> $import_dir"
 if [[ -d "$afl_out/default/crashes" ]]; then
   dotnet "$target" --import "$afl_out/default/crashes" "$import_dir"

@@ -16,8 +16,11 @@ internal sealed record TargetSettings(
     SplitVariant Variant,
     MachineConfig Machine,
     EnvMode Env,
-    IReadOnlyList<Invariant>? Invariants)
+    IReadOnlyList<Invariant>? Invariants,
+    string? DetailContains = null)
 {
+    public const string DetailVariable = "FUZZFARM_DETAIL";
+
     public const string VariantVariable = "FUZZFARM_VARIANT";
     public const string MachineVariable = "FUZZFARM_MACHINE";
     public const string EnvVariable = "FUZZFARM_ENV";
@@ -27,11 +30,12 @@ internal sealed record TargetSettings(
     public const string DefaultMachine = "cpus=2 bbml2=0 ram=4G";
 
     /// <summary>The objective the settings select: the env's reporting rule and the invariants (all by default).</summary>
-    public ViolationObjective Objective() => new(Env, Invariants);
+    public ViolationObjective Objective() => new(Env, Invariants, DetailContains);
 
     public string Describe() =>
         $"variant={Variant.Id} machine=\"{TraceWriter.FormatMachine(Machine)}\" env={EnvName(Env)} invariants=" +
-        (Invariants is null ? "all" : string.Join(",", Invariants.Select(FuzzFarm.Model.Invariants.Id)));
+        (Invariants is null ? "all" : string.Join(",", Invariants.Select(FuzzFarm.Model.Invariants.Id)))
+        + (DetailContains is null ? "" : $" detail~\"{DetailContains}\"");
 
     public static string EnvName(EnvMode env) => env == EnvMode.Strict ? "strict" : "adversarial";
 
@@ -82,7 +86,7 @@ internal sealed record TargetSettings(
             if (invariants.Count == 0) throw new SettingsException($"{InvariantVariable}: no invariant id in '{list}'");
         }
 
-        return new TargetSettings(variant, machine, env, invariants);
+        return new TargetSettings(variant, machine, env, invariants, Read(DetailVariable));
     }
 
     /// <summary>The variable's value, or null when it is unset or blank.</summary>

@@ -16,6 +16,10 @@ public static class CliApp
             VariantsCommand.Create(stdout),
             ReplayCommand.Create(stdout),
             FuzzCommand.Create(stdout, stderr),
+            MinimizeCommand.Create(stdout, stderr),
+            MatrixCommand.Create(stdout),
+            ExploreCommand.Create(stdout),
+            BenchCommand.Create(stdout, stderr),
         };
 
         var parse = root.Parse(args);

@@ -11,6 +11,9 @@ public static class ExitCodes
 
     /// <summary>Bad input: a trace, a configuration or the command line; the message names file, line and cause.</summary>
     public const int BadInput = 2;
+
+    /// <summary>No violation found, but no proof either: an exploration stopped at its state limit.</summary>
+    public const int Inconclusive = 3;
 }
 
 /// <summary>Bad user input, reported on stderr with exit code 2.</summary>

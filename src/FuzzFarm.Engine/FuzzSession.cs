@@ -23,6 +23,9 @@ public sealed record FuzzOptions
     /// <summary>Invariants that count as bugs (null: all).</summary>
     public IReadOnlyList<Invariant>? Invariants { get; init; }
 
+    /// <summary>Only violations whose detail contains this text count (see <see cref="ViolationObjective.DetailContains"/>).</summary>
+    public string? DetailContains { get; init; }
+
     /// <summary>Extra seed programs (for example traces a user trusts), run before the generated seeds.</summary>
     public IReadOnlyList<MachineEvent[]> Seeds { get; init; } = [];
 
@@ -72,7 +75,7 @@ public sealed class FuzzSession
         _listener = listener;
         _edges = edges;
         _feedback = new CoverageFeedback(_features, edges);
-        _objective = new ViolationObjective(options.Env, options.Invariants);
+        _objective = new ViolationObjective(options.Env, options.Invariants, options.DetailContains);
         _rng = Prng.Derive(options.Seed, 1);
         _swarmRng = Prng.Derive(options.Seed, 2);
         StartMachine(options.Swarm ? Engine.Swarm.Draw(ref _swarmRng) : options.Machine!);

@@ -73,14 +73,24 @@ public sealed class Alphabet
         $"stops after 1..{MaxStopPoints} points while fewer than {MaxInFlight} tasks are in flight; step and run of every task in flight";
 
     /// <summary>The events that may follow a prefix that left <paramref name="state"/>; new tasks get <paramref name="label"/>.</summary>
-    public IEnumerable<MachineEvent> Events(StateSummary state, byte label)
+    public List<MachineEvent> Events(StateSummary state, byte label)
     {
-        for (var p = state.Phase + 1; p <= BootPhase.Runtime; p++) yield return MachineEvent.PhaseTo(p);
+        var list = new List<MachineEvent>();
+        Events(state, label, list);
+        return list;
+    }
+
+    /// <summary>As <see cref="Events(StateSummary, byte)"/>, into a reused list (cleared first).</summary>
+    public void Events(StateSummary state, byte label, List<MachineEvent> into)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        into.Clear();
+        for (var p = state.Phase + 1; p <= BootPhase.Runtime; p++) into.Add(MachineEvent.PhaseTo(p));
 
         // A template: the explorer expands "after n points" to every n; at the preemption bound, no stop.
         var stop = state.Active.Length < MaxInFlight ? StopSpec.After(1) : StopSpec.None;
         var cpuTask = 0UL;
-        foreach (var t in state.Active)
+        foreach (var t in state.Active.Span)
         {
             if (t.Kind is TaskKind.CpuUp or TaskKind.CpuDown) cpuTask |= 1UL << t.Cpu;
         }
@@ -91,8 +101,8 @@ public sealed class Alphabet
             {
                 var bit = 1UL << cpu;
                 if ((cpuTask & bit) != 0) continue;
-                if ((state.MmuOn & bit) == 0) yield return MachineEvent.CpuUp(label, (byte)cpu, stop);
-                else if ((state.Online & bit) != 0 && state.Phase >= BootPhase.Finalize) yield return MachineEvent.CpuDown(label, (byte)cpu, stop);
+                if ((state.MmuOn & bit) == 0) into.Add(MachineEvent.CpuUp(label, (byte)cpu, stop));
+                else if ((state.Online & bit) != 0 && state.Phase >= BootPhase.Finalize) into.Add(MachineEvent.CpuDown(label, (byte)cpu, stop));
             }
         }
 
@@ -109,15 +119,15 @@ public sealed class Alphabet
                     if (c.Op == CallOp.KfenceInitLate && (state.Phase < BootPhase.Finalize || cpu != 0)) continue;
                     if (c.Op == CallOp.KernelMapPages && state.Phase < BootPhase.MemblockFreeAll) continue;
                     foreach (var ctx in Contexts)
-                        yield return MachineEvent.Call(label, cpu, ctx, c.Op, c.Page, c.Pages, c.Enable, stop);
+                        into.Add(MachineEvent.Call(label, cpu, ctx, c.Op, c.Page, c.Pages, c.Enable, stop));
                 }
             }
         }
 
-        foreach (var t in state.Active)
+        foreach (var t in state.Active.Span)
         {
-            yield return MachineEvent.StepTask(t.Label);
-            yield return MachineEvent.RunTask(t.Label);
+            into.Add(MachineEvent.StepTask(t.Label));
+            into.Add(MachineEvent.RunTask(t.Label));
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using FuzzFarm.Language;
 using FuzzFarm.Model;
 
@@ -82,10 +81,7 @@ public sealed class Explorer
         var found = new List<Finding>();
         var root = _workers[0];
         root.Machine.RunPrefixOnly([]);
-        root.Inspector.Watch = 0;
-        root.Inspector.Inspect(root.Machine.Kernel);
         visited.Add(root.Machine.Kernel.StateHash());
-        var rootState = root.Inspector.Snapshot();
         root.Machine.FinishRun(0);
         var executions = 1L;
         if (_objective.AnyIn(root.Machine))
@@ -94,29 +90,35 @@ public sealed class Explorer
             return new ExploreResult(true, visited.Count, executions, 0, found);
         }
 
-        var frontier = new List<Child> { new([], rootState, 0, false) };
+        // A level is a flat array of prefixes of equal length (no object per state).
+        var frontier = new Level(0);
+        frontier.Add([]);
         for (var depth = 1; depth <= _options.Depth; depth++)
         {
             // Expand the level in parallel against the states of earlier levels (read-only here), then merge the
             // children in frontier order: the result does not depend on how the work was split.
-            var results = new List<Child>[frontier.Count];
-            var runs = new int[frontier.Count];
             var d = depth;
+            var level = frontier;
             Parallel.For(0, _workers.Length, new ParallelOptions { MaxDegreeOfParallelism = _workers.Length }, w =>
-            {
-                var worker = _workers[w];
-                for (var i = w; i < frontier.Count; i += _workers.Length)
-                    results[i] = worker.Expand(frontier[i], d, _alphabet, _objective, visited, out runs[i]);
-            });
+                _workers[w].ExpandAll(level, w, _workers.Length, d, _alphabet, _objective, visited));
 
-            var next = new List<Child>();
-            for (var i = 0; i < results.Length; i++)
+            var next = new Level(depth);
+            var cursors = new int[_workers.Length];
+            var buffer = new MachineEvent[depth];
+            for (var parent = 0; parent < frontier.Count; parent++)
             {
-                executions += 1 + runs[i]; // the prefix replay and each next event
-                foreach (var child in results[i])
+                var worker = _workers[parent % _workers.Length];
+                ref var cursor = ref cursors[parent % _workers.Length];
+                executions += 1; // the prefix replay
+                while (cursor < worker.Children.Count && worker.Children[cursor].Parent == parent)
                 {
-                    if (child.Violated) CollectViolations(child.Prefix, found);
-                    else if (visited.Add(child.Hash) && found.Count == 0 && depth < _options.Depth) next.Add(child);
+                    var child = worker.Children[cursor++];
+                    executions += child.Runs;
+                    if (child.Skip) continue;
+                    frontier.Prefix(parent).CopyTo(buffer);
+                    buffer[depth - 1] = child.Event;
+                    if (child.Violated) CollectViolations(buffer, found);
+                    else if (visited.Add(child.Hash) && found.Count == 0 && depth < _options.Depth) next.Add(buffer);
                 }
             }
 
@@ -131,40 +133,70 @@ public sealed class Explorer
         return new ExploreResult(true, visited.Count, executions, _options.Depth, found);
     }
 
-    /// <summary>A program one event longer than its parent: the state it reaches, or the violation it shows.</summary>
-    private sealed record Child(MachineEvent[] Prefix, StateSummary State, ulong Hash, bool Violated);
+    /// <summary>Prefixes of one length, back to back in one array.</summary>
+    private sealed class Level(int length)
+    {
+        private MachineEvent[] _events = new MachineEvent[Math.Max(1, length) * 1024];
 
-    /// <summary>One thread's machine, saved state and inspector.</summary>
+        public int Count { get; private set; }
+
+        public ReadOnlySpan<MachineEvent> Prefix(int index) => _events.AsSpan(index * length, length);
+
+        public void Add(ReadOnlySpan<MachineEvent> prefix)
+        {
+            if ((Count + 1) * length > _events.Length) Array.Resize(ref _events, _events.Length * 2);
+            prefix.CopyTo(_events.AsSpan(Count * length, length));
+            Count++;
+        }
+    }
+
+    /// <summary>
+    /// A next event of a parent prefix: the state it reaches (new to earlier levels), or a violation. Runs counts
+    /// the executions spent on it and on the events before it that reached known states (so the total is exact).
+    /// </summary>
+    private readonly record struct ChildRecord(int Parent, MachineEvent Event, ulong Hash, bool Violated, int Runs, bool Skip = false);
+
+    /// <summary>One thread's machine, saved state, inspector and output.</summary>
     private sealed class Worker(MachineConfig machine, SplitVariant variant)
     {
         private readonly KernelSnapshot _snapshot = new();
         private readonly MachineEvent[] _one = new MachineEvent[1];
+        private readonly List<MachineEvent> _events = [];
         private readonly HashSet<ulong> _level = [];
-        private int _levelDepth = -1;
 
         public Machine Machine { get; } = new(machine, variant);
 
         public Inspector Inspector { get; } = new();
 
-        /// <summary>Every next event of a node: new states (not seen in earlier levels) and violations.</summary>
-        public List<Child> Expand(Child node, int depth, Alphabet alphabet, ViolationObjective objective, HashSet<ulong> earlier, out int runs)
-        {
-            var children = new List<Child>();
-            var prefix = node.Prefix;
-            if (_levelDepth != depth)
-            {
-                // States this worker already produced at this depth: later copies are dropped before the merge,
-                // which keeps the earliest one in frontier order (so the result stays independent of the split).
-                _level.Clear();
-                _levelDepth = depth;
-            }
+        /// <summary>Children of this worker's parents (parent index ≡ worker mod workers), in parent order.</summary>
+        public List<ChildRecord> Children { get; } = [];
 
+        public void ExpandAll(Level level, int worker, int workers, int depth, Alphabet alphabet, ViolationObjective objective, HashSet<ulong> earlier)
+        {
+            Children.Clear();
+            // States this worker already produced at this depth: later copies are dropped before the merge,
+            // which keeps the earliest one in frontier order (so the result stays independent of the split).
+            _level.Clear();
+            for (var parent = worker; parent < level.Count; parent += workers)
+                Expand(parent, level.Prefix(parent), depth, alphabet, objective, earlier);
+        }
+
+        private void Expand(int parent, ReadOnlySpan<MachineEvent> prefix, int depth, Alphabet alphabet, ViolationObjective objective, HashSet<ulong> earlier)
+        {
             // Replay the prefix once; every next event continues from the saved state.
             Machine.RunPrefixOnly(prefix);
+            Inspector.Watch = 0;
+            Inspector.Inspect(Machine.Kernel);
             Machine.Save(_snapshot);
-            var label = (byte)(1 + prefix.Count(e => e.StartsTask));
-            runs = 0;
-            foreach (var template in alphabet.Events(node.State, label))
+            var label = (byte)1;
+            foreach (ref readonly var e in prefix)
+            {
+                if (e.StartsTask) label++;
+            }
+
+            alphabet.Events(Inspector.Summary(), label, _events);
+            var runs = 0;
+            foreach (var template in _events)
             {
                 var expand = template.Stop.Kind == StopKind.AfterCount;
                 for (var n = 1; n <= Alphabet.MaxStopPoints; n++)
@@ -173,20 +205,26 @@ public sealed class Explorer
                     Inspector.Watch = _one[0].StartsTask ? _one[0].Task : (byte)0;
                     var hash = Machine.Continue(_snapshot, prefix.Length, _one, Inspector);
                     runs++;
-                    if (objective.AnyIn(Machine)) children.Add(new Child([.. prefix, _one[0]], default, hash, true));
+                    if (objective.AnyIn(Machine))
+                    {
+                        Children.Add(new ChildRecord(parent, _one[0], hash, true, runs));
+                        runs = 0;
+                    }
                     else if (!earlier.Contains(hash) && _level.Add(hash))
                     {
                         // A state no earlier level had: does the drain from it break an invariant?
-                        var state = Inspector.Snapshot();
                         Machine.FinishRun(depth);
-                        children.Add(new Child([.. prefix, _one[0]], state, hash, objective.AnyIn(Machine)));
+                        Children.Add(new ChildRecord(parent, _one[0], hash, objective.AnyIn(Machine), runs));
+                        runs = 0;
                     }
 
+                    // A task that ran to its end (or an event that started none) needs no later stop.
                     if (!expand || !Inspector.WatchedActive) break;
                 }
             }
 
-            return children;
+            // Runs that only reached known states still count as executions.
+            if (runs > 0) Children.Add(new ChildRecord(parent, default, 0, false, runs, Skip: true));
         }
     }
 
@@ -254,10 +292,10 @@ public sealed class Explorer
             }
         }
 
-        /// <summary>The last inspected state (allocates: call it for new states only).</summary>
-        public StateSummary Snapshot() => new(_phase, _online, _mmuOn, ImmutableArray.Create(_tasks, 0, _count));
+        /// <summary>The last inspected state (a view of this inspector's arrays: valid until the next Inspect).</summary>
+        public StateSummary Summary() => new(_phase, _online, _mmuOn, _tasks.AsMemory(0, _count));
     }
 }
 
 /// <summary>What the alphabet needs to know about a state: phase, CPUs and the tasks in flight.</summary>
-public readonly record struct StateSummary(BootPhase Phase, ulong Online, ulong MmuOn, ImmutableArray<ActiveTask> Active);
+public readonly record struct StateSummary(BootPhase Phase, ulong Online, ulong MmuOn, ReadOnlyMemory<ActiveTask> Active);

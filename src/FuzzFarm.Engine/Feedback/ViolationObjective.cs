@@ -10,18 +10,27 @@ public sealed class ViolationObjective : IObjective
 {
     private readonly uint _invariants;
 
-    public ViolationObjective(EnvMode env, IEnumerable<Invariant>? invariants = null)
+    public ViolationObjective(EnvMode env, IEnumerable<Invariant>? invariants = null, string? detailContains = null)
     {
         Env = env;
+        DetailContains = string.IsNullOrEmpty(detailContains) ? null : detailContains;
         _invariants = 0;
         foreach (var i in invariants ?? Invariants.All) _invariants |= 1u << (int)i;
     }
 
     public EnvMode Env { get; }
 
+    /// <summary>
+    /// When set, only violations whose oracle detail contains this text count (for example "in bring-up": the
+    /// boot bring-up window of Z3, as opposed to a hot-plug or an online CPU; the benchmark's target).
+    /// </summary>
+    public string? DetailContains { get; }
+
     public bool Selects(Invariant invariant) => (_invariants & (1u << (int)invariant)) != 0;
 
-    public bool Selects(in Violation violation) => violation.ReportedIn(Env) && Selects(violation.Invariant);
+    public bool Selects(in Violation violation) =>
+        violation.ReportedIn(Env) && Selects(violation.Invariant)
+        && (DetailContains is null || violation.Detail.Contains(DetailContains, StringComparison.Ordinal));
 
     /// <summary>True when the machine's last run has a selected violation.</summary>
     public bool AnyIn(Machine machine)

@@ -27,6 +27,8 @@ public sealed class KernelSnapshot
     internal int EventIndex;
     internal int Skipped;
     internal long StartSeq;
+    internal int LabelHigh;
+    internal ulong UsedSlots;
     internal int InflightCalls;
     internal int InflightBootBringups;
     internal int MutexOwner;
@@ -62,8 +64,11 @@ public sealed partial class Kernel
         snapshot.Assumptions = _assumptions;
         snapshot.EventIndex = _eventIndex;
         snapshot.Skipped = _skipped;
-        for (var i = 0; i < _tasks.Length; i++) CopyTask(_tasks[i], snapshot.Tasks[i]);
-        Array.Copy(_labelSlot, snapshot.LabelSlot, _labelSlot.Length);
+        var used = UsedSlots();
+        for (var bits = used; bits != 0; bits &= bits - 1) CopyTask(_tasks[LowestBit(bits)], snapshot.Tasks[LowestBit(bits)]);
+        snapshot.UsedSlots = used;
+        Array.Copy(_labelSlot, snapshot.LabelSlot, _labelHigh + 1);
+        snapshot.LabelHigh = _labelHigh;
         snapshot.StartSeq = _startSeq;
         snapshot.InflightCalls = _inflightCalls;
         snapshot.InflightBootBringups = _inflightBootBringups;
@@ -92,8 +97,12 @@ public sealed partial class Kernel
         _assumptions = snapshot.Assumptions;
         _eventIndex = snapshot.EventIndex;
         _skipped = snapshot.Skipped;
-        for (var i = 0; i < _tasks.Length; i++) CopyTask(snapshot.Tasks[i], _tasks[i]);
-        Array.Copy(snapshot.LabelSlot, _labelSlot, _labelSlot.Length);
+        // Only slots in use on either side need work: the saved ones are copied back, the others freed.
+        for (var bits = UsedSlots() & ~snapshot.UsedSlots; bits != 0; bits &= bits - 1) _tasks[LowestBit(bits)].State = TaskState.Free;
+        for (var bits = snapshot.UsedSlots; bits != 0; bits &= bits - 1) CopyTask(snapshot.Tasks[LowestBit(bits)], _tasks[LowestBit(bits)]);
+        if (_labelHigh > snapshot.LabelHigh) Array.Fill(_labelSlot, LabelFree, snapshot.LabelHigh + 1, _labelHigh - snapshot.LabelHigh);
+        Array.Copy(snapshot.LabelSlot, _labelSlot, snapshot.LabelHigh + 1);
+        _labelHigh = snapshot.LabelHigh;
         _startSeq = snapshot.StartSeq;
         _inflightCalls = snapshot.InflightCalls;
         _inflightBootBringups = snapshot.InflightBootBringups;
@@ -104,6 +113,17 @@ public sealed partial class Kernel
         _cur = null;
         _ghost = false;
         _depth = 0;
+    }
+
+    private ulong UsedSlots()
+    {
+        ulong used = 0;
+        for (var i = 0; i < _tasks.Length; i++)
+        {
+            if (_tasks[i].State != TaskState.Free) used |= 1UL << i;
+        }
+
+        return used;
     }
 
     private static void CopyTask(TaskSlot from, TaskSlot to)

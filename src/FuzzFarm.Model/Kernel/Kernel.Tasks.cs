@@ -9,6 +9,7 @@ public sealed partial class Kernel
     private readonly TaskSlot[] _tasks = new TaskSlot[MaxTasks];
     private readonly int[] _labelSlot = new int[MachineEvent.MaxTaskLabel + 1];
     private long _startSeq;
+    private int _labelHigh; // highest label assigned since the reset: _labelSlot is LabelFree above it
     private int _inflightCalls;
     private int _inflightBootBringups;
 
@@ -30,6 +31,7 @@ public sealed partial class Kernel
     {
         foreach (var t in _tasks) t.State = TaskState.Free;
         Array.Fill(_labelSlot, LabelFree);
+        _labelHigh = 0;
         _startSeq = 0;
         _inflightCalls = _inflightBootBringups = 0;
         _cur = null;
@@ -53,6 +55,7 @@ public sealed partial class Kernel
             {
                 t.Start(kind, label, ++_startSeq);
                 if (label != 0) _labelSlot[label] = t.Index;
+                if (label > _labelHigh) _labelHigh = label;
                 return t;
             }
         }

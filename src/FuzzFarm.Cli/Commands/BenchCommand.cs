@@ -1,0 +1,309 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using FuzzFarm.Cli.Instrumentation;
+using FuzzFarm.Engine;
+using FuzzFarm.Language;
+using FuzzFarm.Model;
+using FuzzFarm.Variants;
+
+namespace FuzzFarm.Cli.Commands;
+
+/// <summary>
+/// <c>fuzzfarm bench [--json FILE]</c>: the engine's figures next to AFL++ on the same machine, in one run —
+/// (a) fuzz-loop executions/s per core of 16-event programs on a 4-CPU machine with both observers on, (b) AFL++'s
+/// execs/s on the same variant and machine and the ratio, (c) time to first finding of Z3's window on realm-v2
+/// over N seeds for both, (d) the explorer's rate and the depth-8 proof on the 2-CPU Z3 machine.
+/// </summary>
+internal static class BenchCommand
+{
+    private const string FourCpus = "cpus=4 bbml2=0,1,2 ram=4G";
+    private const string Z3Machine = "cpus=2 bbml2=0 ram=4G";
+    private const string Z3Window = "in bring-up";
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file" };
+        var seconds = new Option<double>("--seconds") { Description = "Measurement time for (a)", DefaultValueFactory = _ => 10 };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds for the time to first finding (c)", DefaultValueFactory = _ => 20 };
+        var aflSeconds = new Option<int>("--afl-seconds") { Description = "AFL++ run for (b)", DefaultValueFactory = _ => 60 };
+        var aflSeeds = new Option<int?>("--afl-seeds") { Description = "AFL++ runs for (c) (default: --seeds)" };
+        var aflCap = new Option<int>("--afl-ttff-cap") { Description = "Longest AFL++ run per seed in (c), seconds", DefaultValueFactory = _ => 120 };
+        var noAfl = new Option<bool>("--no-afl") { Description = "Skip AFL++ (its figures are null)" };
+        var depth = new Option<int>("--depth") { Description = "Depth of the proof in (d)", DefaultValueFactory = _ => 8 };
+        var partial = new Option<string?>("--partial") { Description = "(internal) the instrumented half writes (a)-(c) here", Hidden = true };
+        var command = new Command("bench", "Benchmark the engine against AFL++ (prints a table; --json writes the figures)")
+        {
+            json, seconds, seeds, aflSeconds, aflSeeds, aflCap, noAfl, depth, partial,
+        };
+        command.SetAction(parse =>
+        {
+            if (parse.GetValue(seconds) is <= 0 or > 3600) throw new UsageException("--seconds must be in (0, 3600]");
+            if (parse.GetValue(seeds) is < 1 or > 1000) throw new UsageException("--seeds must be 1..1000");
+            if (parse.GetValue(aflSeconds) is < 5 or > 86400) throw new UsageException("--afl-seconds must be 5..86400");
+            if (parse.GetValue(aflSeeds) is < 1 or > 1000) throw new UsageException("--afl-seeds must be 1..1000");
+            if (parse.GetValue(aflCap) is < 5 or > 86400) throw new UsageException("--afl-ttff-cap must be 5..86400");
+            if (parse.GetValue(depth) is < 1 or > 16) throw new UsageException("--depth must be 1..16");
+            var settings = new Settings(parse.GetValue(seconds), parse.GetValue(seeds), parse.GetValue(aflSeconds),
+                parse.GetValue(aflSeeds) ?? parse.GetValue(seeds), parse.GetValue(aflCap), !parse.GetValue(noAfl), parse.GetValue(depth));
+            if (parse.GetValue(partial) is { } partialPath)
+            {
+                // The instrumented half: (a)-(c) with SharpFuzz edges, figures to a file for the other half.
+                File.WriteAllText(partialPath, Json(RunFuzzing(settings, stdout)));
+                return ExitCodes.Clean;
+            }
+
+            // (a)-(c) run against the instrumented Model and Variants (both observers on). (d) runs here, on the
+            // plain assemblies: the explorer's worker threads would otherwise fight over SharpFuzz's global
+            // counters, and exhaustive search does not use edge coverage.
+            Figures figures;
+            var tmp = Path.Combine(Path.GetTempPath(), $"fuzzfarm-bench-{Environment.ProcessId}.json");
+            var code = InstrumentedContext.TryRun([.. parse.Tokens.Select(t => t.Value), "--partial", tmp], stdout, stderr, out var why);
+            if (code is not null && File.Exists(tmp))
+            {
+                figures = Figures.FromJson(File.ReadAllText(tmp));
+                File.Delete(tmp);
+            }
+            else
+            {
+                stderr.WriteLine($"fuzzfarm: {why ?? "the instrumented half failed"}; measuring without edge coverage");
+                figures = RunFuzzing(settings, stdout);
+            }
+
+            RunExplore(settings, figures, stdout);
+            WriteTable(stdout, figures);
+            if (parse.GetValue(json) is { } path) File.WriteAllText(path, Json(figures));
+            return ExitCodes.Clean;
+        });
+        return command;
+    }
+
+    private sealed record Settings(double Seconds, int Seeds, int AflSeconds, int AflSeeds, int AflCap, bool Afl, int Depth);
+
+    private sealed class Figures
+    {
+        public Dictionary<string, object?> Values { get; } = [];
+
+        public object? this[string key]
+        {
+            get => Values.GetValueOrDefault(key);
+            set => Values[key] = value;
+        }
+
+        public static Figures FromJson(string json)
+        {
+            var f = new Figures();
+            using var doc = JsonDocument.Parse(json);
+            foreach (var p in doc.RootElement.EnumerateObject())
+            {
+                f[p.Name] = p.Value.ValueKind switch
+                {
+                    JsonValueKind.Number => p.Value.GetDouble(),
+                    JsonValueKind.True => true,
+                    JsonValueKind.False => false,
+                    JsonValueKind.String => p.Value.GetString(),
+                    _ => null,
+                };
+            }
+
+            return f;
+        }
+    }
+
+    private static Figures RunFuzzing(Settings s, TextWriter log)
+    {
+        var f = new Figures();
+        using var edges = InstrumentedContext.Active ? EdgeCoverageObserver.TryAcquire(Instrumenter.MapSize) : null;
+        f["edges_instrumented"] = edges is not null;
+        f["cpus"] = Environment.ProcessorCount;
+        f["machine_a"] = FourCpus;
+        f["machine_z3"] = Z3Machine;
+
+        // (a) the fuzz loop (scheduler, havoc, repair, execution, both observers, feedback, objective).
+        log.WriteLine($"(a) fuzz loop: realm-v2, {FourCpus}, adversarial, 16-event programs, edges {(edges is null ? "off" : "on")}, {s.Seconds:F0}s");
+        var session = new FuzzSession(new FuzzOptions
+        {
+            Variant = VariantCatalog.Get("realm-v2"), Machine = TraceParser.ParseMachine(FourCpus), Env = EnvMode.Adversarial,
+            Seed = 1, MaxEvents = 16,
+        }, null, edges);
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed.TotalSeconds < Math.Min(2, s.Seconds / 2)) session.RunSlice(1000);
+        var e0 = session.Executions;
+        var a0 = GC.GetAllocatedBytesForCurrentThread();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < s.Seconds) session.RunSlice(1000);
+        var execs = session.Executions - e0;
+        var rate = execs / clock.Elapsed.TotalSeconds;
+        f["execs_per_sec_per_core"] = Math.Round(rate);
+        f["alloc_bytes_per_exec"] = Math.Round((GC.GetAllocatedBytesForCurrentThread() - a0) / (double)execs, 2);
+        f["corpus_a"] = session.CorpusCount;
+        f["edges_a"] = session.Edges;
+        f["features_a"] = session.Features;
+
+        // (a') the executor alone on decoded 16-event programs (no mutation, no feedback): the machine's ceiling.
+        f["executor_execs_per_sec"] = Math.Round(ExecutorRate(edges, s.Seconds / 2));
+        f["executor_alloc_bytes_per_exec"] = Math.Round(executorAlloc, 2);
+
+        // (b) AFL++ on the same variant and machine.
+        string? why = "--no-afl";
+        var afl = s.Afl ? AflRunner.Locate(out why) : null;
+        f["afl_reason"] = why;
+        if (afl is not null)
+        {
+            log.WriteLine($"(b) AFL++: realm-v2, {FourCpus}, adversarial, {s.AflSeconds}s");
+            var stats = afl.Run(["--variant", "realm-v2", "--machine", FourCpus, "--env", "adversarial", "--seconds", s.AflSeconds.ToString(CultureInfo.InvariantCulture), "--no-import"], "b", log);
+            if (stats?.GetValueOrDefault("execs_per_sec") is { } eps && double.TryParse(eps, CultureInfo.InvariantCulture, out var aflRate))
+            {
+                f["afl_execs_per_sec"] = Math.Round(aflRate, 1);
+                f["ratio_vs_afl"] = Math.Round(rate / aflRate, 1);
+            }
+            else f["afl_reason"] = "afl-fuzz wrote no execs_per_sec (see the log above)";
+        }
+
+        // (c) time to first finding of Z3's window (tlb-conflict, a secondary in bring-up) on realm-v2.
+        log.WriteLine($"(c) time to first Z3-window finding, realm-v2, {Z3Machine}, adversarial, seeds 1..{s.Seeds}");
+        var ttff = new List<double>();
+        var ttffExecs = new List<long>();
+        for (var seed = 1; seed <= s.Seeds; seed++)
+        {
+            var sw = Stopwatch.StartNew();
+            var z3 = new FuzzSession(new FuzzOptions
+            {
+                Variant = VariantCatalog.Get("realm-v2"), Machine = TraceParser.ParseMachine(Z3Machine), Env = EnvMode.Adversarial,
+                Seed = (ulong)seed, Invariants = [Invariant.TlbConflict], DetailContains = Z3Window,
+            }, null, edges);
+            while (z3.Findings.Count == 0 && sw.Elapsed.TotalSeconds < 60) z3.RunSlice(50);
+            ttff.Add(z3.Findings.Count > 0 ? sw.Elapsed.TotalSeconds : double.PositiveInfinity);
+            ttffExecs.Add(z3.Findings.Count > 0 ? z3.Findings[0].FoundAtExecution : -1);
+        }
+
+        f["ttff_z3_median_s"] = Round(Median(ttff));
+        f["ttff_z3_max_s"] = Round(ttff.Max());
+        f["ttff_z3_median_execs"] = Median(ttffExecs.Select(x => (double)x).ToList());
+        f["ttff_z3_found"] = ttff.Count(double.IsFinite);
+        if (afl is not null)
+        {
+            var aflTtff = new List<double>();
+            for (var seed = 1; seed <= s.AflSeeds; seed++)
+            {
+                var t = afl.TimeToFirstCrash(["--variant", "realm-v2", "--machine", Z3Machine, "--env", "adversarial", "--invariant", "tlb-conflict",
+                    "--detail", Z3Window, "--until-crash", "--afl-seed", seed.ToString(CultureInfo.InvariantCulture),
+                    "--seconds", s.AflCap.ToString(CultureInfo.InvariantCulture), "--no-import"], log);
+                aflTtff.Add(t ?? double.PositiveInfinity);
+                log.WriteLine($"    AFL++ seed {seed}: {(t is { } x ? x.ToString("F2", CultureInfo.InvariantCulture) + "s" : $"none within {s.AflCap}s")}");
+            }
+
+            f["afl_ttff_z3_median_s"] = Round(Median(aflTtff));
+            f["afl_ttff_z3_max_s"] = Round(aflTtff.Max());
+            f["afl_ttff_z3_found"] = aflTtff.Count(double.IsFinite);
+            f["afl_ttff_z3_runs"] = aflTtff.Count;
+        }
+
+        return f;
+    }
+
+    /// <summary>(d) exhaustive exploration: the depth-k proof on the 2-CPU Z3 machine for realm-v2-trylock-held.</summary>
+    private static void RunExplore(Settings s, Figures f, TextWriter log)
+    {
+        log.WriteLine($"(d) explore realm-v2-trylock-held, {Z3Machine}, adversarial, tlb-conflict, depth {s.Depth}");
+        var explore = Stopwatch.StartNew();
+        var result = new Explorer(new ExploreOptions
+        {
+            Variant = VariantCatalog.Get("realm-v2-trylock-held"), Machine = TraceParser.ParseMachine(Z3Machine), Env = EnvMode.Adversarial,
+            Depth = s.Depth, Invariants = [Invariant.TlbConflict],
+        }).Run();
+        var exploreSeconds = explore.Elapsed.TotalSeconds;
+        f["explore_states_per_sec"] = Math.Round(result.States / exploreSeconds);
+        f["explore_executions_per_sec"] = Math.Round(result.Executions / exploreSeconds);
+        f["explore_depth8_2cpu_s"] = s.Depth == 8 ? Math.Round(exploreSeconds, 2) : null;
+        if (s.Depth != 8) f[$"explore_depth{s.Depth}_2cpu_s"] = Math.Round(exploreSeconds, 2);
+        f["explore_states"] = result.States;
+        f["explore_proved"] = result.Proved;
+        f["explore_workers"] = Math.Max(1, Environment.ProcessorCount);
+    }
+
+    private static double executorAlloc;
+
+    private static double ExecutorRate(EdgeCoverageObserver? edges, double seconds)
+    {
+        var machine = TraceParser.ParseMachine(FourCpus);
+        var features = new ModelStateObserver();
+        var objective = new ViolationObjective(EnvMode.Adversarial);
+        var executor = edges is null
+            ? new MachineExecutor(new Machine(machine, VariantCatalog.Get("realm-v2")), objective, features)
+            : new MachineExecutor(new Machine(machine, VariantCatalog.Get("realm-v2")), objective, features, edges);
+        var rng = new Prng(7);
+        var programs = new MachineEvent[256][];
+        Span<byte> bytes = stackalloc byte[160];
+        var buffer = new MachineEvent[16];
+        for (var i = 0; i < programs.Length; i++)
+        {
+            for (var j = 0; j < bytes.Length; j++) bytes[j] = rng.NextByte();
+            programs[i] = buffer[..BinaryDecoder.DecodeInto(bytes, machine, buffer)];
+        }
+
+        for (var i = 0; i < 20_000; i++) executor.Run(programs[i % programs.Length]);
+        var a0 = GC.GetAllocatedBytesForCurrentThread();
+        var n = 0L;
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed.TotalSeconds < seconds)
+        {
+            for (var i = 0; i < 1000; i++) executor.Run(programs[(n + i) % programs.Length]);
+            n += 1000;
+        }
+
+        executorAlloc = (GC.GetAllocatedBytesForCurrentThread() - a0) / (double)n;
+        return n / sw.Elapsed.TotalSeconds;
+    }
+
+    private static double Median(List<double> xs)
+    {
+        var sorted = xs.Order().ToList();
+        if (sorted.Count == 0) return double.NaN;
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static double? Round(double x) => double.IsFinite(x) ? Math.Round(x, 4) : null;
+
+    private static void WriteTable(TextWriter w, Figures f)
+    {
+        string V(string k) => f[k] switch
+        {
+            null => "null",
+            double d => d.ToString("G6", CultureInfo.InvariantCulture),
+            IFormattable x => x.ToString(null, CultureInfo.InvariantCulture),
+            var o => o.ToString() ?? "null",
+        };
+        w.WriteLine();
+        w.WriteLine("figure                                   value");
+        w.WriteLine("---------------------------------------  ------------");
+        foreach (var (k, _) in f.Values) w.WriteLine($"{k,-39}  {V(k)}");
+    }
+
+    private static string Json(Figures f)
+    {
+        using var ms = new MemoryStream();
+        using (var j = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        {
+            j.WriteStartObject();
+            foreach (var (k, v) in f.Values)
+            {
+                switch (v)
+                {
+                    case null: j.WriteNull(k); break;
+                    case bool b: j.WriteBoolean(k, b); break;
+                    case double d when double.IsFinite(d): j.WriteNumber(k, d); break;
+                    case double: j.WriteNull(k); break;
+                    case int i: j.WriteNumber(k, i); break;
+                    case long l: j.WriteNumber(k, l); break;
+                    default: j.WriteString(k, v.ToString()); break;
+                }
+            }
+
+            j.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(ms.ToArray()) + "\n";
+    }
+}
