@@ -1,3 +1,4 @@
+using FuzzFarm.Language;
 using FuzzFarm.Model;
 
 namespace FuzzFarm.Engine;
@@ -12,7 +13,7 @@ public sealed class Minimizer
 {
     private readonly Machine _machine;
     private readonly EnvMode _env;
-    private readonly ProgramBuffer _candidate = new();
+    private readonly ProgramBuffer _candidate = new(EventProgram.MaxEvents);
 
     public Minimizer(Machine machine, EnvMode env)
     {

@@ -13,19 +13,32 @@ public sealed class ProgramBuffer
     /// <summary>Most events a fuzzed program holds (the binary decoder's budget).</summary>
     public const int Capacity = BinaryDecoder.MaxEvents;
 
-    private MachineEvent[] _events = new MachineEvent[Capacity + 8];
-    private MachineEvent[] _scratch = new MachineEvent[Capacity + 8];
+    private readonly int _capacity;
+    private MachineEvent[] _events;
+    private MachineEvent[] _scratch;
+
+    /// <summary>A buffer of <see cref="Capacity"/> events (fuzzed programs), or of <paramref name="capacity"/>
+    /// (the minimizer takes whole traces, up to <see cref="EventProgram.MaxEvents"/>).</summary>
+    public ProgramBuffer(int capacity = Capacity)
+    {
+        if (capacity is < 1 or > EventProgram.MaxEvents)
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity, $"capacity must be 1..{EventProgram.MaxEvents}");
+        _capacity = capacity;
+        _limit = capacity;
+        _events = new MachineEvent[capacity + 8];
+        _scratch = new MachineEvent[capacity + 8];
+    }
 
     public int Count { get; private set; }
 
-    /// <summary>The most events this buffer holds (≤ <see cref="Capacity"/>); loads and repairs cut at it.</summary>
+    /// <summary>The most events this buffer holds (≤ its capacity); loads and repairs cut at it.</summary>
     public int Limit
     {
         get => _limit;
-        set => _limit = value is >= 1 and <= Capacity ? value : throw new ArgumentOutOfRangeException(nameof(value));
+        set => _limit = value >= 1 && value <= _capacity ? value : throw new ArgumentOutOfRangeException(nameof(value));
     }
 
-    private int _limit = Capacity;
+    private int _limit;
 
     public Span<MachineEvent> Events => _events.AsSpan(0, Count);
 

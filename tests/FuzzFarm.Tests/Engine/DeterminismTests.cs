@@ -1,0 +1,85 @@
+using FuzzFarm.Engine;
+using FuzzFarm.Language;
+using FuzzFarm.Model;
+
+namespace FuzzFarm.Tests.Engine;
+
+/// <summary>A session is reproducible from its options: same seed, same findings, corpus and coverage.</summary>
+public sealed class DeterminismTests
+{
+    private static FuzzOptions Options(ulong seed) => new()
+    {
+        Variant = E.V("realm-v2"), Machine = E.Z3Machine, Env = EnvMode.Adversarial, Seed = seed,
+    };
+
+    private static FuzzSession Run(FuzzOptions options, int executions)
+    {
+        var session = new FuzzSession(options);
+        // Slices of different sizes: the result must not depend on how the host slices the run.
+        var done = 0;
+        var slice = 1;
+        while (done < executions)
+        {
+            done += session.RunSlice(Math.Min(slice, executions - done));
+            slice = slice * 3 % 997 + 1;
+        }
+
+        return session;
+    }
+
+    private static string Fingerprint(FuzzSession s) =>
+        $"execs={s.Executions} corpus={s.CorpusCount} features={s.Features} dups={s.Duplicates} dropped={s.ReplayDropped} " +
+        $"minexecs={s.MinimizeExecutions} machines={s.Machines} machine={TraceWriter.FormatMachine(s.Machine)}\n" +
+        string.Join("\n", s.Findings.Select(f => $"{f.Signature} @{f.FoundAtExecution}\n{f.TraceText}"));
+
+    [Fact]
+    public void SameOptions_GiveTheSameFindingsCorpusAndCoverage()
+    {
+        var a = Run(Options(42), 5000);
+        var b = Run(Options(42), 5000);
+
+        Assert.NotEmpty(a.Findings);
+        Assert.Equal(a.Findings.Select(f => f.Signature), b.Findings.Select(f => f.Signature));
+        Assert.Equal(a.Findings.Select(f => f.TraceText), b.Findings.Select(f => f.TraceText));
+        Assert.Equal(a.Findings.Select(f => f.FoundAtExecution), b.Findings.Select(f => f.FoundAtExecution));
+        Assert.Equal(a.Features, b.Features);
+        Assert.Equal(a.CorpusCount, b.CorpusCount);
+        Assert.Equal(Fingerprint(a), Fingerprint(b));
+        for (var i = 0; i < a.CorpusCount; i++) Assert.Equal(a.Corpus[i].Events, b.Corpus[i].Events);
+    }
+
+    [Fact]
+    public void DifferentSeed_GivesADifferentRun()
+    {
+        var a = Run(Options(42), 5000);
+        var b = Run(Options(43), 5000);
+        Assert.True(a.CorpusCount != b.CorpusCount
+            || !a.Findings.Select(f => f.FoundAtExecution).SequenceEqual(b.Findings.Select(f => f.FoundAtExecution)),
+            $"seeds 42 and 43 gave the same run:\n{Fingerprint(a)}");
+    }
+
+    [Fact]
+    public void Swarm_IsDeterministicToo()
+    {
+        var options = new FuzzOptions { Variant = E.V("realm-v2"), Swarm = true, SwarmEpoch = 1000, Env = EnvMode.Adversarial, Seed = 42 };
+        var a = Run(options, 3000);
+        var b = Run(options, 3000);
+
+        Assert.True(a.Machines >= 3, $"{a.Machines} machines"); // the seed runs of each epoch count as executions too
+        Assert.Equal(Fingerprint(a), Fingerprint(b));
+        Assert.Equal(a.Machine, b.Machine);
+    }
+
+    [Fact]
+    public void SwarmMachines_FollowTheSeed()
+    {
+        var a = Prng.Derive(42, 2);
+        var b = Prng.Derive(42, 2);
+        for (var i = 0; i < 20; i++)
+        {
+            var m = Swarm.Draw(ref a);
+            Assert.Equal(m, Swarm.Draw(ref b));
+            Assert.InRange(m.Cpus, 1, 8);
+        }
+    }
+}
