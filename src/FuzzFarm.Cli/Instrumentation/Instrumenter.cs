@@ -29,8 +29,26 @@ public static class Instrumenter
         "FuzzFarm.Model.LinearMap", "FuzzFarm.Model.Leaf", "FuzzFarm.Model.MachineEvent", "FuzzFarm.Model.StopSpec",
         "FuzzFarm.Model.Units", "FuzzFarm.Model.Prng", "FuzzFarm.Model.MachineConfig", "FuzzFarm.Model.CpuSpec",
         "FuzzFarm.Model.Points", "FuzzFarm.Model.KernelSnapshot", "FuzzFarm.Model.Kernel/StateHasher",
-        "FuzzFarm.Model.TaskSlot", "FuzzFarm.Model.Violation",
+        "FuzzFarm.Model.TaskSlot", "FuzzFarm.Model.Violation", "FuzzFarm.Model.MapQueries", "FuzzFarm.Model.LayoutBuilder",
+        "FuzzFarm.Model.Invariants", "FuzzFarm.Model.AssumptionNames",
     ];
+
+    /// <summary>
+    /// Methods whose instrumentation is taken out again after SharpFuzz (their sites become nops): the replay
+    /// mechanics every primitive goes through (log lookup, recording, stop checks, activity labels) and plain
+    /// accessors. Their branches say "replaying or live", not what the kernel decided, and they run on every
+    /// primitive of every resumed task, so counting them costs more than the rest and adds no signal.
+    /// </summary>
+    public static readonly string[] Stripped =
+    [
+        "Replayed", "Record", "Guard", "StopReached", "NoteActivity", "SlotOfLabel", "AllocSlot", "LowestBit", "IsLinear",
+        "Off", "LmAddress", "OverlapsKalias", "UsedSlots", "CopyTask", "PackFlags", "UnpackFlags", "StateHash", "RankMask",
+        "Flags", "ActiveTasks", "Save", "Restore",
+    ];
+
+    private static bool IsStripped(MethodDef method) =>
+        method.DeclaringType.FullName.StartsWith("FuzzFarm.Model.Kernel", StringComparison.Ordinal)
+        && (Stripped.Contains(method.Name.String) || (method.IsGetter && method.Body.Instructions.Count(i => i.OpCode.FlowControl == FlowControl.Cond_Branch) == 0));
 
     /// <summary>Whether a type (full name) is instrumented: FuzzFarm code except <see cref="Excluded"/>.</summary>
     public static bool ShouldInstrument(string type) =>
@@ -53,7 +71,7 @@ public static class Instrumenter
             sha.TransformBlock(bytes, 0, bytes.Length, null, 0);
         }
 
-        var policy = System.Text.Encoding.UTF8.GetBytes(string.Join(";", Excluded) + $";map={MapSize}");
+        var policy = System.Text.Encoding.UTF8.GetBytes(string.Join(";", Excluded) + "|" + string.Join(";", Stripped) + $";map={MapSize};v4");
         sha.TransformFinalBlock(policy, 0, policy.Length);
         var key = Convert.ToHexString(sha.Hash!)[..16].ToLowerInvariant();
         cacheRoot ??= Path.Combine(
@@ -64,6 +82,7 @@ public static class Instrumenter
         if (Targets.All(t => File.Exists(Path.Combine(dir, t + ".dll")))) return dir;
 
         var work = Path.Combine(cacheRoot, $"{key}.tmp-{Environment.ProcessId}");
+        var used = new HashSet<int>(); // one id space for both assemblies: their edges share the map
         Directory.CreateDirectory(work);
         try
         {
@@ -72,7 +91,7 @@ public static class Instrumenter
                 var copy = Path.Combine(work, Path.GetFileName(s));
                 File.Copy(s, copy, overwrite: true);
                 SharpFuzz.Fuzzer.Instrument(copy, ShouldInstrument, SharpFuzz.Options.Value);
-                Renumber(copy);
+                Renumber(copy, used);
             }
 
             try
@@ -99,10 +118,10 @@ public static class Instrumenter
     /// <c>ldc.i4 id &gt;&gt; 1</c> (before <c>stsfld Trace::PrevLocation</c>) with a deterministic id. Returns the
     /// number of sites.
     /// </summary>
-    public static int Renumber(string assemblyPath)
+    public static int Renumber(string assemblyPath, HashSet<int>? used = null)
     {
         ArgumentNullException.ThrowIfNull(assemblyPath);
-        var used = new HashSet<int>();
+        used ??= [];
         var sites = 0;
         byte[] output;
         using (var module = ModuleDefMD.Load(File.ReadAllBytes(assemblyPath)))
@@ -114,6 +133,11 @@ public static class Instrumenter
                 var code = method.Body.Instructions;
                 var ordinal = 0;
                 var current = -1;
+                if (IsStripped(method))
+                {
+                    StripSites(method);
+                    continue;
+                }
                 for (var i = 0; i + 1 < code.Count; i++)
                 {
                     if (IsTraceField(code[i], Code.Ldsfld, "SharedMem") && IsLdcI4(code[i + 1]))
@@ -139,6 +163,63 @@ public static class Instrumenter
 
         File.WriteAllBytes(assemblyPath, output);
         return sites;
+    }
+
+    /// <summary>
+    /// Removes every instrumentation site of a method (not as nops: the inliner counts IL bytes, and these small
+    /// methods must stay inlinable). Branches and exception-handler bounds that pointed at a removed instruction
+    /// are moved to the first instruction kept after it.
+    /// </summary>
+    private static void StripSites(MethodDef method)
+    {
+        var code = method.Body.Instructions;
+        var removed = new HashSet<Instruction>();
+        for (var i = 0; i < code.Count; i++)
+        {
+            if (!IsTraceField(code[i], Code.Ldsfld, "SharedMem")) continue;
+            var j = i;
+            while (j < code.Count && !IsTraceField(code[j], Code.Stsfld, "PrevLocation")) j++;
+            if (j == code.Count) return; // not the shape SharpFuzz writes: leave the method alone
+            for (var k = i; k <= j; k++) removed.Add(code[k]);
+            i = j;
+        }
+
+        if (removed.Count == 0) return;
+        Instruction Kept(Instruction target)
+        {
+            var index = code.IndexOf(target);
+            while (index < code.Count && removed.Contains(code[index])) index++;
+            return code[index];
+        }
+
+        foreach (var ins in code)
+        {
+            if (ins.Operand is Instruction target && removed.Contains(target)) ins.Operand = Kept(target);
+            else if (ins.Operand is Instruction[] targets)
+            {
+                for (var t = 0; t < targets.Length; t++)
+                {
+                    if (removed.Contains(targets[t])) targets[t] = Kept(targets[t]);
+                }
+            }
+        }
+
+        foreach (var h in method.Body.ExceptionHandlers)
+        {
+            if (h.TryStart is { } ts && removed.Contains(ts)) h.TryStart = Kept(ts);
+            if (h.TryEnd is { } te && removed.Contains(te)) h.TryEnd = Kept(te);
+            if (h.HandlerStart is { } hs && removed.Contains(hs)) h.HandlerStart = Kept(hs);
+            if (h.HandlerEnd is { } he && removed.Contains(he)) h.HandlerEnd = Kept(he);
+            if (h.FilterStart is { } fs && removed.Contains(fs)) h.FilterStart = Kept(fs);
+        }
+
+        for (var i = code.Count - 1; i >= 0; i--)
+        {
+            if (removed.Contains(code[i])) code.RemoveAt(i);
+        }
+
+        method.Body.SimplifyBranches();
+        method.Body.OptimizeBranches();
     }
 
     private static int FreeId(string method, int ordinal, HashSet<int> used)

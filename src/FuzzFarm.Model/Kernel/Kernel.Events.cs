@@ -153,7 +153,7 @@ public sealed partial class Kernel
 
     private bool CpuTaskActive(int cpu)
     {
-        foreach (var t in _tasks)
+        foreach (var t in Slots)
         {
             if (t.IsActive && t.Cpu == cpu && t.Kind is TaskKind.CpuUp or TaskKind.CpuDown) return true;
         }

@@ -29,6 +29,7 @@ public sealed class KernelSnapshot
     internal long StartSeq;
     internal int LabelHigh;
     internal ulong UsedSlots;
+    internal int SlotCount;
     internal int InflightCalls;
     internal int InflightBootBringups;
     internal int MutexOwner;
@@ -67,6 +68,7 @@ public sealed partial class Kernel
         var used = UsedSlots();
         for (var bits = used; bits != 0; bits &= bits - 1) CopyTask(_tasks[LowestBit(bits)], snapshot.Tasks[LowestBit(bits)]);
         snapshot.UsedSlots = used;
+        snapshot.SlotCount = _slotCount;
         Array.Copy(_labelSlot, snapshot.LabelSlot, _labelHigh + 1);
         snapshot.LabelHigh = _labelHigh;
         snapshot.StartSeq = _startSeq;
@@ -103,6 +105,7 @@ public sealed partial class Kernel
         if (_labelHigh > snapshot.LabelHigh) Array.Fill(_labelSlot, LabelFree, snapshot.LabelHigh + 1, _labelHigh - snapshot.LabelHigh);
         Array.Copy(snapshot.LabelSlot, _labelSlot, snapshot.LabelHigh + 1);
         _labelHigh = snapshot.LabelHigh;
+        _slotCount = snapshot.SlotCount;
         _startSeq = snapshot.StartSeq;
         _inflightCalls = snapshot.InflightCalls;
         _inflightBootBringups = snapshot.InflightBootBringups;
@@ -118,7 +121,7 @@ public sealed partial class Kernel
     private ulong UsedSlots()
     {
         ulong used = 0;
-        for (var i = 0; i < _tasks.Length; i++)
+        for (var i = 0; i < _slotCount; i++)
         {
             if (_tasks[i].State != TaskState.Free) used |= 1UL << i;
         }

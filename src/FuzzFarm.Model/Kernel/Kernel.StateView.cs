@@ -59,7 +59,7 @@ public sealed partial class Kernel
         while (n < into.Length)
         {
             TaskSlot? next = null;
-            foreach (var t in _tasks)
+            foreach (var t in Slots)
             {
                 if (t.IsActive && t.StartSeq > last && (next is null || t.StartSeq < next.StartSeq)) next = t;
             }
@@ -106,7 +106,7 @@ public sealed partial class Kernel
         while (true)
         {
             TaskSlot? next = null;
-            foreach (var t in _tasks)
+            foreach (var t in Slots)
             {
                 if (t.IsActive && t.StartSeq > last && (next is null || t.StartSeq < next.StartSeq)) next = t;
             }

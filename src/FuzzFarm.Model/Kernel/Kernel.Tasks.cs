@@ -9,6 +9,7 @@ public sealed partial class Kernel
     private readonly TaskSlot[] _tasks = new TaskSlot[MaxTasks];
     private readonly int[] _labelSlot = new int[MachineEvent.MaxTaskLabel + 1];
     private long _startSeq;
+    private int _slotCount; // slots [0, _slotCount) have been used since the reset
     private int _labelHigh; // highest label assigned since the reset: _labelSlot is LabelFree above it
     private int _inflightCalls;
     private int _inflightBootBringups;
@@ -29,7 +30,8 @@ public sealed partial class Kernel
 
     private void ResetTasks()
     {
-        foreach (var t in _tasks) t.State = TaskState.Free;
+        foreach (var t in Slots) t.State = TaskState.Free;
+        _slotCount = 0;
         Array.Fill(_labelSlot, LabelFree);
         _labelHigh = 0;
         _startSeq = 0;
@@ -47,12 +49,16 @@ public sealed partial class Kernel
     /// <summary>The calling context of the current code.</summary>
     public CallContext CurrentContext => _cur?.Context ?? CallContext.Task;
 
+    /// <summary>The slots used since the reset (every slot above them is free): loops over tasks stay short.</summary>
+    private ReadOnlySpan<TaskSlot> Slots => new(_tasks, 0, _slotCount);
+
     private TaskSlot? AllocSlot(TaskKind kind, byte label)
     {
         foreach (var t in _tasks)
         {
             if (t.State is TaskState.Free or TaskState.Done or TaskState.Abandoned)
             {
+                if (t.Index >= _slotCount) _slotCount = t.Index + 1;
                 t.Start(kind, label, ++_startSeq);
                 if (label != 0) _labelSlot[label] = t.Index;
                 if (label > _labelHigh) _labelHigh = label;
@@ -213,7 +219,7 @@ public sealed partial class Kernel
         while (true)
         {
             TaskSlot? oldest = null;
-            foreach (var t in _tasks)
+            foreach (var t in Slots)
             {
                 if (t.IsActive && (oldest is null || t.StartSeq < oldest.StartSeq)) oldest = t;
             }
@@ -226,7 +232,7 @@ public sealed partial class Kernel
     /// <summary>Completes in-flight tasks of one kind (bring-ups before FINALIZE and the repaint).</summary>
     private void CompleteActive(TaskKind kind)
     {
-        foreach (var t in _tasks)
+        foreach (var t in Slots)
         {
             if (t.IsActive && t.Kind == kind) CompleteTask(t);
         }

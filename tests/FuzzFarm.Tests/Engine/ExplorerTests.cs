@@ -42,6 +42,23 @@ public sealed class ExplorerTests
     }
 
     [Fact]
+    public void RealmV2Trylock_FindsZ8sSignature()
+    {
+        // Z8 (the check-then-act of the first trylock idea) on realm-v2-trylock: the violation it shows ...
+        var z8 = Corpus.Load("Z8");
+        var machine = new Machine(z8.Machine, E.V("realm-v2-trylock"));
+        machine.Run(z8.Events.AsSpan());
+        var z8Signatures = machine.Violations.ToArray().Where(v => v.Invariant == Invariant.TlbConflict)
+            .Select(v => Signature.Of("realm-v2-trylock", v)).ToHashSet();
+        Assert.NotEmpty(z8Signatures);
+
+        // ... is among the explorer's minimal-depth violations (a program of at most Z8's four events).
+        var result = new Explorer(Options("realm-v2-trylock", 4)).Run();
+        Assert.Contains(result.Violations, f => z8Signatures.Contains(f.Signature));
+        Assert.True(result.DepthReached <= z8.Events.Length);
+    }
+
+    [Fact]
     public void RealmV2Trylock_CheckThenActConflict_IsFoundWithinFourEvents()
     {
         var result = new Explorer(Options("realm-v2-trylock", 5)).Run();
