@@ -206,6 +206,20 @@ internal static class BenchCommand
     /// <summary>(d) exhaustive exploration: the depth-k proof on the 2-CPU Z3 machine for realm-v2-trylock-held.</summary>
     private static void RunExplore(Settings s, Figures f, TextWriter log)
     {
+        log.WriteLine($"(a'') fuzz loop without SharpFuzz instrumentation (model-state features only), {s.Seconds / 2:F0}s");
+        // (a'') the same loop on the plain assemblies, model-state coverage only: what SharpFuzz edges cost.
+        var plain = new FuzzSession(new FuzzOptions
+        {
+            Variant = VariantCatalog.Get("realm-v2"), Machine = TraceParser.ParseMachine(FourCpus), Env = EnvMode.Adversarial,
+            Seed = 1, MaxEvents = 16,
+        });
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed.TotalSeconds < Math.Min(2, s.Seconds / 2)) plain.RunSlice(1000);
+        var p0 = plain.Executions;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < s.Seconds / 2) plain.RunSlice(1000);
+        f["execs_per_sec_features_only"] = Math.Round((plain.Executions - p0) / clock.Elapsed.TotalSeconds);
+
         log.WriteLine($"(d) explore realm-v2-trylock-held, {Z3Machine}, adversarial, tlb-conflict, depth {s.Depth}");
         var explore = Stopwatch.StartNew();
         var result = new Explorer(new ExploreOptions

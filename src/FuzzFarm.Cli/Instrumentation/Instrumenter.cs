@@ -43,7 +43,7 @@ public static class Instrumenter
     [
         "Replayed", "Record", "Guard", "StopReached", "NoteActivity", "SlotOfLabel", "AllocSlot", "LowestBit", "IsLinear",
         "Off", "LmAddress", "OverlapsKalias", "UsedSlots", "CopyTask", "PackFlags", "UnpackFlags", "StateHash", "RankMask",
-        "Flags", "ActiveTasks", "Save", "Restore",
+        "ActiveTasks", "Save", "Restore",
     ];
 
     private static bool IsStripped(MethodDef method) =>

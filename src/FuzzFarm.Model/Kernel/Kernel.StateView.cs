@@ -83,8 +83,7 @@ public sealed partial class Kernel
     {
         var h = new StateHasher(0x46757a7a4661726dUL);
         h.Add((ulong)_phase);
-        h.Add(Flags(_isRealmWorld, _requiresBbml2, _capBitBbml2, _finalized, _sysBbml2, _pageAllocAvailable,
-            _kfenceEarlyInit, _kfencePoolSet, _kfenceReady, _mapMemDone, _repainted, _swiotlbDone));
+        h.Add(PackFlags());
         h.Add(_online);
         h.Add(_mmuOn);
         h.Add(_ttbr1Reserved);
@@ -140,17 +139,6 @@ public sealed partial class Kernel
         }
 
         return m;
-    }
-
-    private static ulong Flags(params ReadOnlySpan<bool> bits)
-    {
-        ulong f = 0;
-        for (var i = 0; i < bits.Length; i++)
-        {
-            if (bits[i]) f |= 1UL << i;
-        }
-
-        return f;
     }
 
     private struct StateHasher(ulong seed)
