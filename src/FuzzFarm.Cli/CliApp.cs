@@ -20,6 +20,9 @@ public static class CliApp
             MatrixCommand.Create(stdout),
             ExploreCommand.Create(stdout),
             BenchCommand.Create(stdout, stderr),
+            FarmCommands.Run(stdout, stderr),
+            FarmCommands.Silo(stdout),
+            FarmCommands.Campaign(stdout),
         };
 
         var parse = root.Parse(args);
@@ -34,7 +37,7 @@ public static class CliApp
         {
             return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is UsageException or TraceFormatException or MachineConfigException)
+        catch (Exception e) when (e is UsageException or TraceFormatException or MachineConfigException or FuzzFarm.Host.FuzzFarmOptionsException)
         {
             stderr.WriteLine($"fuzzfarm: {e.Message}");
             return ExitCodes.BadInput;

@@ -1,0 +1,233 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using FuzzFarm.Farm;
+using FuzzFarm.Host;
+using FuzzFarm.Variants;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FuzzFarm.Cli.Commands;
+
+/// <summary><c>fuzzfarm run</c>, <c>fuzzfarm silo</c> and <c>fuzzfarm campaign start|status|stop|findings</c>.</summary>
+internal static class FarmCommands
+{
+    /// <summary>The default campaign's machines: Z3's, a 4-CPU one with a CPU lacking BBML2_NOABORT, and a swarm.</summary>
+    public static readonly string[] DefaultMachines = ["cpus=2 bbml2=0 ram=4G", "cpus=4 bbml2=0,1,2 ram=4G", "swarm"];
+
+    public static readonly string[] DefaultEnvs = ["strict", "adversarial"];
+
+    private sealed record HostArgs(Option<string?> Redis, Option<string> Data, Option<string> Address, Option<int> SiloPort, Option<int> GatewayPort, Option<string> ClusterId, Option<string?> Journal)
+    {
+        public FuzzFarmHostOptions Read(ParseResult p) => new()
+        {
+            Redis = p.GetValue(Redis),
+            DataDirectory = p.GetValue(Data)!,
+            Address = p.GetValue(Address)!,
+            SiloPort = p.GetValue(SiloPort),
+            GatewayPort = p.GetValue(GatewayPort),
+            ClusterId = p.GetValue(ClusterId)!,
+            ReportJournal = p.GetValue(Journal),
+        };
+
+        public IEnumerable<Option> All => [Redis, Data, Address, SiloPort, GatewayPort, ClusterId, Journal];
+    }
+
+    private static HostArgs NewHostArgs(bool redisRequired) => new(
+        new Option<string?>("--redis") { Description = "Redis HOST:PORT for membership and storage" + (redisRequired ? "" : " (default: local mode)"), Required = redisRequired },
+        new Option<string>("--data") { Description = "Local mode: state and finding files (default ./fuzzfarm-data)", DefaultValueFactory = _ => "fuzzfarm-data" },
+        new Option<string>("--address") { Description = "Address to listen on and advertise (default 127.0.0.1)", DefaultValueFactory = _ => "127.0.0.1" },
+        new Option<int>("--silo-port") { Description = "Silo-to-silo port (default 11111)", DefaultValueFactory = _ => 11111 },
+        new Option<int>("--gateway-port") { Description = "Client gateway port (default 30000)", DefaultValueFactory = _ => 30000 },
+        new Option<string>("--cluster-id") { Description = "Cluster id (default fuzzfarm)", DefaultValueFactory = _ => "fuzzfarm" },
+        new Option<string?>("--report-journal") { Description = "Append every durable finding report to this file (audits, the kill test)" });
+
+    public static Command Run(TextWriter stdout, TextWriter stderr)
+    {
+        var host = NewHostArgs(redisRequired: false);
+        var maxSeconds = new Option<double?>("--max-seconds") { Description = "Stop after this many seconds (default: until Ctrl-C)" };
+        var seed = new Option<string?>("--seed") { Description = "Campaign seed (default 0)" };
+        var name = new Option<string>("--campaign") { Description = "Campaign name (default 'default')", DefaultValueFactory = _ => "default" };
+        var command = new Command("run", "Run the default campaign on a local single silo (embedded defaults, no external services)") { maxSeconds, seed, name };
+        foreach (var o in host.All) command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            var options = host.Read(parse);
+            if (options.Redis is not null) throw new UsageException("run is the local mode; use 'fuzzfarm silo --redis' and 'fuzzfarm campaign start' for a cluster");
+            var seconds = parse.GetValue(maxSeconds);
+            if (seconds is <= 0) throw new UsageException("--max-seconds must be positive");
+            return RunLocal(options, seconds, CommonOptions.ParseSeed(parse.GetValue(seed)), parse.GetValue(name)!, stdout);
+        });
+        return command;
+    }
+
+    public static Command Silo(TextWriter stdout)
+    {
+        var host = NewHostArgs(redisRequired: true);
+        var command = new Command("silo", "Run a silo that joins a cluster (Redis membership and grain storage) until stopped");
+        foreach (var o in host.All) command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            var options = host.Read(parse);
+            using var app = BuildSilo(options);
+            app.Start();
+            stdout.WriteLine($"silo up: {options.Address}:{options.SiloPort} (gateway {options.GatewayPort}), cluster '{options.ClusterId}', redis {options.Redis}");
+            app.WaitForShutdown();
+            return ExitCodes.Clean;
+        });
+        return command;
+    }
+
+    public static Command Campaign(TextWriter stdout)
+    {
+        var command = new Command("campaign", "Cluster client: start, status, stop, findings");
+        var host = NewHostArgs(redisRequired: false);
+        var name = new Option<string>("--name") { Description = "Campaign name (default 'default')", DefaultValueFactory = _ => "default" };
+        var machines = new Option<string[]>("--machine") { Description = "Machine spec or 'swarm' (repeatable; default: the run defaults)", AllowMultipleArgumentsPerToken = false };
+        var variants = new Option<string?>("--variants") { Description = "Comma-separated variant ids (default: all)" };
+        var envs = new Option<string?>("--envs") { Description = "strict,adversarial (default: both)" };
+        var maxSeconds = new Option<double?>("--max-seconds") { Description = "Time budget" };
+        var maxExecs = new Option<long?>("--max-execs") { Description = "Executions per machine grain" };
+        var seed = new Option<string?>("--seed") { Description = "Campaign seed" };
+        var json = new Option<bool>("--json") { Description = "JSON output" };
+
+        var start = new Command("start", "Start a campaign") { name, machines, variants, envs, maxSeconds, maxExecs, seed };
+        var status = new Command("status", "Campaign progress") { name, json };
+        var stop = new Command("stop", "Stop a campaign") { name };
+        var findings = new Command("findings", "The aggregator's findings") { json };
+        foreach (var c in new[] { start, status, stop, findings })
+        {
+            foreach (var o in host.All) c.Options.Add(o);
+            command.Subcommands.Add(c);
+        }
+
+        start.SetAction(parse => WithClient(host.Read(parse), async client =>
+        {
+            var spec = new CampaignSpec
+            {
+                Machines = parse.GetValue(machines) is { Length: > 0 } m ? m : DefaultMachines,
+                Variants = Split(parse.GetValue(variants)) ?? [.. VariantCatalog.Ids],
+                Envs = Split(parse.GetValue(envs)) ?? DefaultEnvs,
+                Seed = CommonOptions.ParseSeed(parse.GetValue(seed)),
+                MaxSeconds = parse.GetValue(maxSeconds),
+                MaxExecutionsPerMachine = parse.GetValue(maxExecs) ?? 0,
+            };
+            foreach (var v in spec.Variants) CommonOptions.Variant(v);
+            var s = await client.GetGrain<ICampaignGrain>(parse.GetRequiredValue(name)).Start(spec);
+            stdout.WriteLine($"campaign '{s.Name}' {s.State}: {s.Machines.Count} machine grains");
+            return ExitCodes.Clean;
+        }));
+        status.SetAction(parse => WithClient(host.Read(parse), async client =>
+        {
+            var s = await client.GetGrain<ICampaignGrain>(parse.GetRequiredValue(name)).Status();
+            if (parse.GetValue(json)) stdout.WriteLine(System.Text.Json.JsonSerializer.Serialize(s, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            else
+            {
+                stdout.WriteLine($"campaign '{s.Name}': {s.State}, {s.Executions:N0} executions, {s.Findings} findings, {s.Machines.Count(m => m.Running)}/{s.Machines.Count} machines running");
+                foreach (var m in s.Machines) stdout.WriteLine($"  {m.Key,-60} {(m.Running ? "running" : "idle"),-8} {m.Executions,12:N0} execs  findings {m.Findings,3}  outbox {m.Outbox}  {m.Silo}");
+            }
+
+            return ExitCodes.Clean;
+        }));
+        stop.SetAction(parse => WithClient(host.Read(parse), async client =>
+        {
+            await client.GetGrain<ICampaignGrain>(parse.GetRequiredValue(name)).Stop();
+            stdout.WriteLine("stopped");
+            return ExitCodes.Clean;
+        }));
+        findings.SetAction(parse => WithClient(host.Read(parse), async client =>
+        {
+            var list = await client.GetGrain<IAggregatorGrain>(FarmKeys.Aggregator).Findings();
+            if (parse.GetValue(json)) stdout.WriteLine(System.Text.Json.JsonSerializer.Serialize(list, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            else PrintFindings(stdout, list);
+            return list.Count > 0 ? ExitCodes.Violation : ExitCodes.Clean;
+        }));
+        return command;
+    }
+
+    private static int RunLocal(FuzzFarmHostOptions options, double? seconds, ulong seed, string name, TextWriter stdout)
+    {
+        using var app = BuildSilo(options);
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            app.Start();
+            var client = app.Services.GetRequiredService<IClusterClient>();
+            var campaign = client.GetGrain<ICampaignGrain>(name);
+            var spec = new CampaignSpec { Machines = DefaultMachines, Variants = [.. VariantCatalog.Ids], Envs = DefaultEnvs, Seed = seed, MaxSeconds = seconds };
+            var data = Path.GetFullPath(options.DataDirectory);
+            stdout.WriteLine($"fuzzfarm run: local silo on {options.Address}:{options.SiloPort}, data in {data}");
+            var clock = Stopwatch.StartNew();
+            var status = campaign.Start(spec).GetAwaiter().GetResult();
+            stdout.WriteLine($"campaign '{name}': {status.Machines.Count} machine grains ({spec.Machines.Count} machines × {spec.Variants.Count} variants × {spec.Envs.Count} envs), seed {seed}");
+            var lastExecs = status.Executions;
+            var lastTime = clock.Elapsed.TotalSeconds;
+            while (!cancel.IsCancellationRequested && (seconds is null || clock.Elapsed.TotalSeconds < seconds))
+            {
+                cancel.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(2));
+                status = campaign.Status().GetAwaiter().GetResult();
+                var now = clock.Elapsed.TotalSeconds;
+                var rate = (status.Executions - lastExecs) / Math.Max(now - lastTime, 1e-9);
+                (lastExecs, lastTime) = (status.Executions, now);
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"[{now,6:F0}s] execs {status.Executions,12:N0}  {rate,9:N0}/s  findings {status.Findings,4}  machines {status.Machines.Count(m => m.Running)}/{status.Machines.Count}  outbox {status.Machines.Sum(m => m.Outbox)}"));
+                if (status.State == "finished") break;
+            }
+
+            stdout.WriteLine("stopping: machine grains deliver what they hold…");
+            campaign.Stop().GetAwaiter().GetResult();
+            var findings = client.GetGrain<IAggregatorGrain>(FarmKeys.Aggregator).Findings().GetAwaiter().GetResult();
+            PrintFindings(stdout, findings);
+            stdout.WriteLine($"findings: {Path.Combine(data, "findings")} (.trace replays with 'fuzzfarm replay', .json per signature); a rerun resumes");
+            app.StopAsync().GetAwaiter().GetResult();
+            return findings.Count > 0 ? ExitCodes.Violation : ExitCodes.Clean;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    internal static IHost BuildSilo(FuzzFarmHostOptions options, Action<FarmOptions>? farm = null)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Orleans.Runtime.Silo", LogLevel.Error).AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
+        builder.UseOrleans(silo => silo.AddFuzzFarm(options, farm));
+        return builder.Build();
+    }
+
+    private static int WithClient(FuzzFarmHostOptions options, Func<IClusterClient, Task<int>> action)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleansClient(client => client.AddFuzzFarmClient(options));
+        using var app = builder.Build();
+        app.Start();
+        try
+        {
+            return action(app.Services.GetRequiredService<IClusterClient>()).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            app.StopAsync().GetAwaiter().GetResult();
+        }
+    }
+
+    private static void PrintFindings(TextWriter w, IReadOnlyList<FindingRecord> list)
+    {
+        w.WriteLine($"{list.Count} finding(s):");
+        foreach (var f in list)
+            w.WriteLine($"  {f.SignatureKey,-48} hits {f.Hits,8:N0}  {f.SmallestEvents,2} events  {f.Title} [{f.Variant}, {f.Env}]");
+    }
+
+    private static string[]? Split(string? text) =>
+        text?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+}

@@ -1,0 +1,123 @@
+namespace FuzzFarm.Farm;
+
+/// <summary>
+/// One finding as a machine grain reports it. <see cref="MachineKey"/> + <see cref="Sequence"/> identify the report:
+/// a machine grain numbers its reports 1, 2, 3… and delivers them in order, so the ledger accepts each exactly once.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("fuzzfarm.FindingReport")]
+public sealed record FindingReport
+{
+    [Id(0)] public required string MachineKey { get; init; }
+    [Id(1)] public required long Sequence { get; init; }
+    [Id(2)] public required string SignatureKey { get; init; }
+    [Id(3)] public required string Title { get; init; }
+    [Id(4)] public required string Variant { get; init; }
+    [Id(5)] public required string Invariant { get; init; }
+    [Id(6)] public required string Where { get; init; }
+    [Id(7)] public required string Detail { get; init; }
+    [Id(8)] public required string Env { get; init; }
+    [Id(9)] public required string Trace { get; init; }
+    [Id(10)] public required int Events { get; init; }
+    [Id(11)] public required long FoundAtExecution { get; init; }
+    [Id(12)] public required DateTimeOffset FoundAt { get; init; }
+    [Id(13)] public string Assumptions { get; init; } = "";
+    [Id(14)] public string Machine { get; init; } = "";
+
+    /// <summary>Times the signature was hit on that machine since the last report (1 for a new finding).</summary>
+    [Id(15)] public long Hits { get; init; } = 1;
+}
+
+/// <summary>The aggregator's record of one signature across the cluster.</summary>
+[GenerateSerializer, Alias("fuzzfarm.FindingRecord")]
+public sealed class FindingRecord
+{
+    [Id(0)] public string SignatureKey { get; set; } = "";
+    [Id(1)] public string Title { get; set; } = "";
+    [Id(2)] public string Variant { get; set; } = "";
+    [Id(3)] public string Invariant { get; set; } = "";
+    [Id(4)] public string Where { get; set; } = "";
+    [Id(5)] public string Detail { get; set; } = "";
+    [Id(6)] public string Env { get; set; } = "";
+    [Id(7)] public string SmallestTrace { get; set; } = "";
+    [Id(8)] public int SmallestEvents { get; set; }
+    [Id(9)] public DateTimeOffset FirstSeen { get; set; }
+    [Id(10)] public DateTimeOffset LastSeen { get; set; }
+    [Id(11)] public long Hits { get; set; }
+    [Id(12)] public List<string> Machines { get; set; } = [];
+    [Id(13)] public List<string> Variants { get; set; } = [];
+    [Id(14)] public string Assumptions { get; set; } = "";
+
+    /// <summary>The report (machine, sequence) that first brought this signature.</summary>
+    [Id(15)] public string FirstReport { get; set; } = "";
+}
+
+/// <summary>What an ingest did: new signatures, smaller reproducers, duplicates, and replays ignored.</summary>
+[GenerateSerializer, Immutable, Alias("fuzzfarm.IngestResult")]
+public readonly record struct IngestResult(
+    [property: Id(0)] int NewSignatures,
+    [property: Id(1)] int SmallerReproducers,
+    [property: Id(2)] int Duplicates,
+    [property: Id(3)] int Replayed);
+
+/// <summary>A machine grain's job: one machine configuration (or a swarm), one variant, one environment.</summary>
+[GenerateSerializer, Immutable, Alias("fuzzfarm.MachineAssignment")]
+public sealed record MachineAssignment
+{
+    [Id(0)] public required string Campaign { get; init; }
+
+    /// <summary>A machine spec (a trace's machine line), or "swarm".</summary>
+    [Id(1)] public required string Machine { get; init; }
+    [Id(2)] public required string Variant { get; init; }
+    [Id(3)] public required string Env { get; init; }
+    [Id(4)] public required ulong Seed { get; init; }
+
+    /// <summary>Stop after this many executions (0: no limit).</summary>
+    [Id(5)] public long MaxExecutions { get; init; }
+
+    /// <summary>Stop at this time (null: no limit).</summary>
+    [Id(6)] public DateTimeOffset? Deadline { get; init; }
+
+    /// <summary>Peers (machine grain keys of the same variant and env) to offer new corpus entries to.</summary>
+    [Id(7)] public IReadOnlyList<string> Peers { get; init; } = [];
+}
+
+/// <summary>A machine grain's progress.</summary>
+[GenerateSerializer, Immutable, Alias("fuzzfarm.MachineStatus")]
+public sealed record MachineStatus
+{
+    [Id(0)] public string Key { get; init; } = "";
+    [Id(1)] public bool Running { get; init; }
+    [Id(2)] public long Executions { get; init; }
+    [Id(3)] public int Corpus { get; init; }
+    [Id(4)] public int Features { get; init; }
+    [Id(5)] public int Findings { get; init; }
+    [Id(6)] public int Outbox { get; init; }
+    [Id(7)] public long Retries { get; init; }
+    [Id(8)] public string Silo { get; init; } = "";
+    [Id(9)] public int InputsImported { get; init; }
+}
+
+/// <summary>A campaign: machines × variants × environments × budget.</summary>
+[GenerateSerializer, Immutable, Alias("fuzzfarm.CampaignSpec")]
+public sealed record CampaignSpec
+{
+    /// <summary>Machine specs, or "swarm" entries (each a machine shape drawn from the seed per epoch).</summary>
+    [Id(0)] public required IReadOnlyList<string> Machines { get; init; }
+    [Id(1)] public required IReadOnlyList<string> Variants { get; init; }
+    [Id(2)] public required IReadOnlyList<string> Envs { get; init; }
+    [Id(3)] public ulong Seed { get; init; }
+    [Id(4)] public long MaxExecutionsPerMachine { get; init; }
+    [Id(5)] public double? MaxSeconds { get; init; }
+}
+
+/// <summary>A campaign's state as the client sees it.</summary>
+[GenerateSerializer, Immutable, Alias("fuzzfarm.CampaignStatus")]
+public sealed record CampaignStatus
+{
+    [Id(0)] public string Name { get; init; } = "";
+    [Id(1)] public string State { get; init; } = "none";
+    [Id(2)] public IReadOnlyList<MachineStatus> Machines { get; init; } = [];
+    [Id(3)] public long Executions { get; init; }
+    [Id(4)] public int Findings { get; init; }
+    [Id(5)] public DateTimeOffset? Started { get; init; }
+}

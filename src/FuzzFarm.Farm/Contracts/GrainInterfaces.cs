@@ -1,0 +1,66 @@
+namespace FuzzFarm.Farm;
+
+/// <summary>One simulated machine configuration × variant × environment, fuzzed in bounded slices.</summary>
+[Alias("fuzzfarm.IMachineGrain")]
+public interface IMachineGrain : IGrainWithStringKey
+{
+    [Alias("Start")]
+    Task Start(MachineAssignment assignment);
+
+    [Alias("Stop")]
+    Task Stop();
+
+    [Alias("Status")]
+    Task<MachineStatus> Status();
+
+    /// <summary>Corpus exchange: inputs (literal-encoded programs) that added coverage on a peer.</summary>
+    [Alias("Offer"), Orleans.Concurrency.OneWay]
+    Task Offer(IReadOnlyList<byte[]> inputs);
+}
+
+/// <summary>Per-silo pre-aggregation: folds a batch's duplicates and forwards one delta to the aggregator.</summary>
+[Alias("fuzzfarm.IReportGateway")]
+public interface IReportGateway : IGrainWithIntegerKey
+{
+    [Alias("Report")]
+    Task<IngestResult> Report(IReadOnlyList<FindingReport> batch);
+}
+
+/// <summary>The central ledger: every finding of the cluster, deduplicated by signature, durable on acknowledgement.</summary>
+[Alias("fuzzfarm.IAggregatorGrain")]
+public interface IAggregatorGrain : IGrainWithStringKey
+{
+    [Alias("Ingest")]
+    Task<IngestResult> Ingest(IReadOnlyList<FindingReport> batch);
+
+    [Alias("Findings")]
+    Task<IReadOnlyList<FindingRecord>> Findings();
+
+    /// <summary>Variant × invariant: how many distinct signatures.</summary>
+    [Alias("Matrix")]
+    Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>>> Matrix();
+}
+
+/// <summary>A campaign: start, stop, status, results.</summary>
+[Alias("fuzzfarm.ICampaignGrain")]
+public interface ICampaignGrain : IGrainWithStringKey
+{
+    [Alias("Start")]
+    Task<CampaignStatus> Start(CampaignSpec spec);
+
+    [Alias("Stop")]
+    Task Stop();
+
+    [Alias("Status")]
+    Task<CampaignStatus> Status();
+}
+
+/// <summary>Well-known grain keys.</summary>
+public static class FarmKeys
+{
+    /// <summary>The one aggregator of a cluster.</summary>
+    public const string Aggregator = "global";
+
+    /// <summary>The storage provider every FuzzFarm grain uses.</summary>
+    public const string Storage = "fuzzfarm";
+}

@@ -1,0 +1,133 @@
+using FuzzFarm.Language;
+using Microsoft.Extensions.Logging;
+
+namespace FuzzFarm.Farm;
+
+/// <summary>A campaign's durable state.</summary>
+[GenerateSerializer, Alias("fuzzfarm.CampaignGrainState")]
+public sealed class CampaignGrainState
+{
+    [Id(0)] public CampaignSpec? Spec { get; set; }
+    [Id(1)] public List<string> Machines { get; set; } = [];
+    [Id(2)] public string State { get; set; } = "none";
+    [Id(3)] public DateTimeOffset? Started { get; set; }
+}
+
+/// <summary>
+/// A campaign: machines × variants × environments × budget. Start creates one machine grain per combination (a
+/// stable key, so a restart finds the same grains), a timer pings them while the campaign runs (which also
+/// reactivates a grain whose silo died), Status gathers their progress.
+/// </summary>
+public sealed class CampaignGrain(
+    [PersistentState("campaign", FarmKeys.Storage)] IPersistentState<CampaignGrainState> state,
+    TimeProvider time,
+    ILogger<CampaignGrain> logger) : Grain, ICampaignGrain
+{
+    private IGrainTimer? _keepAlive;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.State == "running") StartKeepAlive();
+        return Task.CompletedTask;
+    }
+
+    public async Task<CampaignStatus> Start(CampaignSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (state.State.State == "running") return await Status();
+        if (spec.Machines.Count == 0 || spec.Variants.Count == 0 || spec.Envs.Count == 0)
+            throw new ArgumentException("a campaign needs at least one machine, variant and env");
+        foreach (var m in spec.Machines.Where(m => m != "swarm")) TraceParser.ParseMachine(m);
+        var name = this.GetPrimaryKeyString();
+        var deadline = spec.MaxSeconds is { } s ? time.GetUtcNow().AddSeconds(s) : (DateTimeOffset?)null;
+        var jobs = new List<(string Key, MachineAssignment Assignment)>();
+        foreach (var variant in spec.Variants)
+        {
+            foreach (var env in spec.Envs)
+            {
+                var peers = spec.Machines.Select((m, i) => Key(name, variant, env, m, i)).ToList();
+                for (var i = 0; i < spec.Machines.Count; i++)
+                {
+                    var key = peers[i];
+                    jobs.Add((key, new MachineAssignment
+                    {
+                        Campaign = name, Machine = spec.Machines[i], Variant = variant, Env = env,
+                        Seed = spec.Seed ^ Stable(key), MaxExecutions = spec.MaxExecutionsPerMachine, Deadline = deadline, Peers = peers,
+                    }));
+                }
+            }
+        }
+
+        state.State = new CampaignGrainState { Spec = spec, Machines = [.. jobs.Select(j => j.Key)], State = "running", Started = time.GetUtcNow() };
+        await state.WriteStateAsync();
+        await Task.WhenAll(jobs.Select(j => GrainFactory.GetGrain<IMachineGrain>(j.Key).Start(j.Assignment)));
+        StartKeepAlive();
+        logger.LogInformation("campaign {Name} started: {Count} machine grains", name, jobs.Count);
+        return await Status();
+    }
+
+    public async Task Stop()
+    {
+        _keepAlive?.Dispose();
+        _keepAlive = null;
+        await Task.WhenAll(state.State.Machines.Select(k => GrainFactory.GetGrain<IMachineGrain>(k).Stop()));
+        state.State.State = "stopped";
+        await state.WriteStateAsync();
+    }
+
+    public async Task<CampaignStatus> Status()
+    {
+        var statuses = await Task.WhenAll(state.State.Machines.Select(async k =>
+        {
+            try
+            {
+                return await GrainFactory.GetGrain<IMachineGrain>(k).Status().WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (Exception e) when (e is TimeoutException or OrleansException)
+            {
+                return new MachineStatus { Key = k, Silo = "unreachable" };
+            }
+        }));
+        var findings = (await GrainFactory.GetGrain<IAggregatorGrain>(FarmKeys.Aggregator).Findings()).Count;
+        var running = state.State.State == "running" && statuses.Any(s => s.Running);
+        return new CampaignStatus
+        {
+            Name = this.GetPrimaryKeyString(),
+            State = state.State.State == "running" && !running && statuses.Length > 0 && statuses.All(s => s.Silo != "unreachable") ? "finished" : state.State.State,
+            Machines = statuses,
+            Executions = statuses.Sum(s => s.Executions),
+            Findings = findings,
+            Started = state.State.Started,
+        };
+    }
+
+    private void StartKeepAlive()
+    {
+        _keepAlive?.Dispose();
+        _keepAlive = this.RegisterGrainTimer(async ct =>
+        {
+            foreach (var k in state.State.Machines)
+            {
+                try
+                {
+                    await GrainFactory.GetGrain<IMachineGrain>(k).Status().WaitAsync(TimeSpan.FromSeconds(5), ct);
+                }
+                catch (Exception e) when (e is TimeoutException or OrleansException)
+                {
+                    logger.LogDebug("campaign keep-alive: {Key} not reachable yet", k);
+                }
+            }
+        }, new GrainTimerCreationOptions { DueTime = TimeSpan.FromSeconds(2), Period = TimeSpan.FromSeconds(2), KeepAlive = true });
+    }
+
+    /// <summary>A stable grain key: campaign/variant/env/index-machinehash.</summary>
+    public static string Key(string campaign, string variant, string env, string machine, int index) =>
+        $"{campaign}/{variant}/{env}/{index}-{Stable(machine) & 0xffffffff:x8}";
+
+    private static ulong Stable(string s)
+    {
+        var h = 14695981039346656037UL;
+        foreach (var c in s) h = (h ^ c) * 1099511628211UL;
+        return h;
+    }
+}

@@ -1,0 +1,250 @@
+using System.Diagnostics;
+using FuzzFarm.Engine;
+using FuzzFarm.Language;
+using FuzzFarm.Model;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+
+namespace FuzzFarm.Farm;
+
+/// <summary>A machine grain's durable state: its job, the next report number and the reports not yet acknowledged.</summary>
+[GenerateSerializer, Alias("fuzzfarm.MachineGrainState")]
+public sealed class MachineGrainState
+{
+    [Id(0)] public MachineAssignment? Assignment { get; set; }
+    [Id(1)] public long NextSequence { get; set; } = 1;
+    [Id(2)] public List<FindingReport> Outbox { get; set; } = [];
+    [Id(3)] public bool Stopped { get; set; }
+
+    /// <summary>Executions of earlier activations (a restarted grain starts a new session).</summary>
+    [Id(4)] public long ExecutionsBefore { get; set; }
+
+    /// <summary>How many activations have run this job (the session seed changes per activation).</summary>
+    [Id(5)] public int Activations { get; set; }
+}
+
+/// <summary>
+/// One simulated machine × variant × environment (a thin shell over <see cref="FuzzSession"/>): fuzzes in slices of
+/// about 25 ms on a grain timer, so calls interleave and no call blocks for long. A finding goes to the grain's
+/// outbox and the outbox is written to storage before anything is sent; delivery goes through the silo's report
+/// gateway under the Polly pipeline, and what is not acknowledged stays for the next slice. Report numbers make
+/// redelivery harmless. Inputs that add coverage are offered to peers of the same variant and environment.
+/// </summary>
+public sealed class MachineGrain(
+    [PersistentState("machine", FarmKeys.Storage)] IPersistentState<MachineGrainState> state,
+    IVariantResolver variants,
+    IReportJournal journal,
+    IOptions<FarmOptions> options,
+    TimeProvider time,
+    ILogger<MachineGrain> logger) : Grain, IMachineGrain, IEngineListener
+{
+    private static readonly ResiliencePipeline _sharedPipeline = ReportingResilience.Create();
+    private readonly List<byte[]> _exchange = [];
+    private FuzzSession? _session;
+    private IGrainTimer? _timer;
+    private long _retries;
+    private long _lastExchange;
+    private int _imported;
+    private bool _dirty;
+    private long _journaled;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A grain whose silo died resumes its job when it is activated again (the campaign pings its machines).
+        if (state.State.Assignment is { } a && !state.State.Stopped && !Expired(a))
+        {
+            state.State.Activations++;
+            await state.WriteStateAsync(cancellationToken);
+            Begin(a);
+        }
+    }
+
+    public async Task Start(MachineAssignment assignment)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        if (state.State.Assignment is not null && !state.State.Stopped && _session is not null) return; // already running
+        Validate(assignment);
+        state.State.Assignment = assignment;
+        state.State.Stopped = false;
+        state.State.Activations++;
+        await state.WriteStateAsync();
+        Begin(assignment);
+    }
+
+    public async Task Stop()
+    {
+        _timer?.Dispose();
+        _timer = null;
+        state.State.Stopped = true;
+        if (_session is not null) state.State.ExecutionsBefore += _session.Executions;
+        _session = null;
+        await state.WriteStateAsync();
+        await Deliver();
+    }
+
+    public Task<MachineStatus> Status() => Task.FromResult(new MachineStatus
+    {
+        Key = this.GetPrimaryKeyString(),
+        Running = _timer is not null,
+        Executions = state.State.ExecutionsBefore + (_session?.Executions ?? 0),
+        Corpus = _session?.CorpusCount ?? 0,
+        Features = _session?.Features ?? 0,
+        Findings = (int)(state.State.NextSequence - 1),
+        Outbox = state.State.Outbox.Count,
+        Retries = _retries,
+        Silo = RuntimeIdentity,
+        InputsImported = _imported,
+    });
+
+    public Task Offer(IReadOnlyList<byte[]> inputs)
+    {
+        if (_session is null || inputs is null) return Task.CompletedTask;
+        Span<MachineEvent> events = stackalloc MachineEvent[BinaryDecoder.MaxEvents];
+        foreach (var bytes in inputs.Take(options.Value.ExchangeBatch * 2))
+        {
+            // Decoded against this machine: whatever does not fit it is repaired or dropped by the decoder.
+            var n = BinaryDecoder.DecodeInto(bytes, _session.Machine, events);
+            _session.Evaluate(events[..n]);
+            _imported++;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void Begin(MachineAssignment a)
+    {
+        var variant = Resolve(a.Variant);
+        var seed = a.Seed + (ulong)(state.State.Activations - 1) * 0x9e3779b97f4a7c15UL;
+        _session = new FuzzSession(new FuzzOptions
+        {
+            Variant = variant,
+            Machine = a.Machine == "swarm" ? null : TraceParser.ParseMachine(a.Machine),
+            Swarm = a.Machine == "swarm",
+            Env = a.Env == "strict" ? EnvMode.Strict : EnvMode.Adversarial,
+            Seed = seed,
+        }, this);
+        _timer?.Dispose();
+        _timer = this.RegisterGrainTimer(Slice, new GrainTimerCreationOptions
+        {
+            DueTime = TimeSpan.Zero,
+            Period = options.Value.SlicePeriod,
+            Interleave = false,
+            KeepAlive = true,
+        });
+    }
+
+    private async Task Slice(CancellationToken cancellationToken)
+    {
+        var a = state.State.Assignment;
+        if (_session is null || a is null) return;
+        var clock = Stopwatch.StartNew();
+        var budget = options.Value.SliceBudget;
+        while (clock.Elapsed < budget)
+        {
+            if (a.MaxExecutions > 0 && state.State.ExecutionsBefore + _session.Executions >= a.MaxExecutions) break;
+            _session.RunSlice(200);
+        }
+
+        if (_dirty)
+        {
+            // Durable before it counts as reported: a crash from here on loses nothing.
+            await state.WriteStateAsync(cancellationToken);
+            _dirty = false;
+            foreach (var r in state.State.Outbox.Where(r => r.Sequence > _journaled)) journal.Reported(r);
+            _journaled = state.State.NextSequence - 1;
+        }
+
+        await Deliver();
+        await Exchange();
+        if (Expired(a) || (a.MaxExecutions > 0 && state.State.ExecutionsBefore + _session.Executions >= a.MaxExecutions))
+        {
+            logger.LogInformation("machine {Key} finished its budget", this.GetPrimaryKeyString());
+            await Stop();
+        }
+    }
+
+    /// <summary>Sends the outbox (in sequence order) and drops what the aggregator acknowledged.</summary>
+    private async Task Deliver()
+    {
+        var outbox = state.State.Outbox;
+        if (outbox.Count == 0) return;
+        var batch = outbox.ToList();
+        try
+        {
+            var gateway = GrainFactory.GetGrain<IReportGateway>(0);
+            await _sharedPipeline.ExecuteAsync(async ct =>
+            {
+                _retries++;
+                await gateway.Report(batch).WaitAsync(ct);
+            });
+            _retries--;
+            outbox.RemoveRange(0, batch.Count);
+            await state.WriteStateAsync();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Kept in the outbox: the next slice tries again (the circuit breaker spaces the attempts).
+            logger.LogWarning("machine {Key}: {Count} report(s) not delivered yet: {Error}", this.GetPrimaryKeyString(), batch.Count, e.Message);
+        }
+    }
+
+    private async Task Exchange()
+    {
+        var a = state.State.Assignment;
+        if (a is null || a.Peers.Count == 0 || _exchange.Count == 0) return;
+        var now = time.GetTimestamp();
+        if (time.GetElapsedTime(_lastExchange, now) < options.Value.ExchangePeriod) return;
+        _lastExchange = now;
+        var inputs = _exchange.ToList();
+        _exchange.Clear();
+        foreach (var peer in a.Peers)
+        {
+            if (peer != this.GetPrimaryKeyString()) await GrainFactory.GetGrain<IMachineGrain>(peer).Offer(inputs);
+        }
+    }
+
+    void IEngineListener.OnFinding(Finding finding)
+    {
+        var a = state.State.Assignment!;
+        var seq = state.State.NextSequence++;
+        state.State.Outbox.Add(new FindingReport
+        {
+            MachineKey = this.GetPrimaryKeyString(),
+            Sequence = seq,
+            SignatureKey = finding.Signature.Key,
+            Title = finding.Title,
+            Variant = finding.Signature.Variant,
+            Invariant = Invariants.Id(finding.Signature.Invariant),
+            Where = Points.Name(finding.Signature.Where),
+            Detail = finding.Signature.Detail,
+            Env = a.Env,
+            Trace = finding.TraceText,
+            Events = finding.Program.Events.Length,
+            FoundAtExecution = state.State.ExecutionsBefore + finding.FoundAtExecution,
+            FoundAt = time.GetUtcNow(),
+            Assumptions = AssumptionNames.Format(finding.Violation.Assumptions),
+            Machine = TraceWriter.FormatMachine(finding.Program.Machine),
+        });
+        _dirty = true;
+    }
+
+    void IEngineListener.OnCorpusAdded(CorpusEntry entry)
+    {
+        // (During the session's construction its seeds come through here before _session is set: skip those.)
+        if (_session is null || state.State.Assignment is not { Peers.Count: > 1 } || _exchange.Count >= options.Value.ExchangeBatch || entry.Events.Length == 0) return;
+        _exchange.Add(BinaryEncoder.Encode(new EventProgram(_session.Machine, [.. entry.Events])));
+    }
+
+    private SplitVariant Resolve(string id) =>
+        variants.TryGet(id, out var v) ? v : throw new ArgumentException($"unknown variant '{id}'");
+
+    private void Validate(MachineAssignment a)
+    {
+        Resolve(a.Variant);
+        if (a.Env is not ("strict" or "adversarial")) throw new ArgumentException($"env must be strict or adversarial, not '{a.Env}'");
+        if (a.Machine != "swarm") TraceParser.ParseMachine(a.Machine);
+    }
+
+    private bool Expired(MachineAssignment a) => a.Deadline is { } d && time.GetUtcNow() >= d;
+}

@@ -1,0 +1,90 @@
+using FuzzFarm.Model;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace FuzzFarm.Farm;
+
+/// <summary>Variants by id (the host registers the catalog; the farm knows only the Model's interface).</summary>
+public interface IVariantResolver
+{
+    bool TryGet(string id, out SplitVariant variant);
+
+    IReadOnlyList<SplitVariant> All { get; }
+}
+
+/// <summary>Where acknowledged findings also go as files (local mode: <c>.trace</c> + <c>.json</c> per signature).</summary>
+public interface IFindingSink
+{
+    Task Write(FindingRecord record);
+}
+
+/// <summary>The default: nothing besides grain storage.</summary>
+public sealed class NoFindingSink : IFindingSink
+{
+    public Task Write(FindingRecord record) => Task.CompletedTask;
+}
+
+/// <summary>
+/// Told about every report a machine grain has made durable (in its outbox, before sending): the record of what
+/// was reported, against which the kill/restart test checks that nothing reported is lost.
+/// </summary>
+public interface IReportJournal
+{
+    void Reported(FindingReport report);
+}
+
+/// <summary>The default: no journal.</summary>
+public sealed class NoReportJournal : IReportJournal
+{
+    public void Reported(FindingReport report)
+    {
+    }
+}
+
+/// <summary>Farm settings the grains read (the host binds them from its options).</summary>
+public sealed class FarmOptions
+{
+    /// <summary>CPU time one machine-grain slice may take before it yields.</summary>
+    public TimeSpan SliceBudget { get; set; } = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>Pause between slices (lets other grains and calls run).</summary>
+    public TimeSpan SlicePeriod { get; set; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>How often new corpus entries are offered to peers.</summary>
+    public TimeSpan ExchangePeriod { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Most inputs one exchange offers.</summary>
+    public int ExchangeBatch { get; set; } = 16;
+
+    /// <summary>How long the report gateway gathers reports before one call to the aggregator.</summary>
+    public TimeSpan GatewayWindow { get; set; } = TimeSpan.FromMilliseconds(10);
+}
+
+/// <summary>
+/// The reporting path's resilience (Polly 8): a timeout per attempt, retries with exponential backoff and
+/// jitter, and a circuit breaker so a machine grain stops hammering an aggregator that is down; what fails stays
+/// in the grain's outbox for the next slice.
+/// </summary>
+public static class ReportingResilience
+{
+    public static ResiliencePipeline Create(TimeProvider? time = null) => new ResiliencePipelineBuilder { TimeProvider = time ?? TimeProvider.System }
+        .AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = 3,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(100),
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException || e is TimeoutRejectedException),
+        })
+        .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+        {
+            FailureRatio = 0.5,
+            MinimumThroughput = 4,
+            SamplingDuration = TimeSpan.FromSeconds(10),
+            BreakDuration = TimeSpan.FromSeconds(2),
+        })
+        .AddTimeout(TimeSpan.FromSeconds(5))
+        .Build();
+}
