@@ -24,6 +24,7 @@ public static class CliApp
             FarmCommands.Silo(stdout),
             FarmCommands.Campaign(stdout),
         };
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows()) root.Subcommands.Add(FarmBenchCommand.Create(stdout));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

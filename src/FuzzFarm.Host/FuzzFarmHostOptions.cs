@@ -23,6 +23,9 @@ public sealed class FuzzFarmHostOptions
     /// <summary>Cluster id shared by every silo and client of one farm (default "fuzzfarm").</summary>
     public string ClusterId { get; set; } = "fuzzfarm";
 
+    /// <summary>Local mode with several silos on one machine: the first silo's "host:port" (default: this silo is the primary).</summary>
+    public string? Primary { get; set; }
+
     /// <summary>Append every durable report to this file (tests and audits; default: none).</summary>
     public string? ReportJournal { get; set; }
 
@@ -32,6 +35,9 @@ public sealed class FuzzFarmHostOptions
         var problems = new List<string>();
         if (Redis is not null && !TryParseEndpoint(Redis, out _, out _))
             problems.Add($"--redis: '{Redis}' is not HOST:PORT (for example 127.0.0.1:6379)");
+        if (Primary is not null && !TryParseEndpoint(Primary, out _, out _))
+            problems.Add($"--primary: '{Primary}' is not HOST:PORT (the first silo's silo port)");
+        if (Primary is not null && Redis is not null) problems.Add("--primary is for the local mode; with --redis the silos find each other in Redis");
         if (!IPAddress.TryParse(Address, out _)) problems.Add($"--address: '{Address}' is not an IP address");
         if (SiloPort is < 1 or > 65535) problems.Add($"--silo-port: {SiloPort} is not a port (1-65535)");
         if (GatewayPort is < 1 or > 65535) problems.Add($"--gateway-port: {GatewayPort} is not a port (1-65535)");

@@ -29,7 +29,10 @@ public static class FuzzFarmHosting
         });
         if (options.Redis is null)
         {
-            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: "fuzzfarm", clusterId: options.ClusterId);
+            IPEndPoint? primary = null;
+            if (options.Primary is { } p && FuzzFarmHostOptions.TryParseEndpoint(p, out var host, out var port))
+                primary = new IPEndPoint(IPAddress.Parse(host), port);
+            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, primary, serviceId: "fuzzfarm", clusterId: options.ClusterId);
             var data = Path.GetFullPath(options.DataDirectory);
             silo.Services.AddKeyedSingleton<IGrainStorage>(FarmKeys.Storage, (sp, _) =>
                 new FileGrainStorage(Path.Combine(data, "state"), new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>())));

@@ -18,7 +18,7 @@ internal static class FarmCommands
 
     public static readonly string[] DefaultEnvs = ["strict", "adversarial"];
 
-    private sealed record HostArgs(Option<string?> Redis, Option<string> Data, Option<string> Address, Option<int> SiloPort, Option<int> GatewayPort, Option<string> ClusterId, Option<string?> Journal)
+    private sealed record HostArgs(Option<string?> Redis, Option<string> Data, Option<string> Address, Option<int> SiloPort, Option<int> GatewayPort, Option<string> ClusterId, Option<string?> Journal, Option<string?> Primary)
     {
         public FuzzFarmHostOptions Read(ParseResult p) => new()
         {
@@ -29,9 +29,10 @@ internal static class FarmCommands
             GatewayPort = p.GetValue(GatewayPort),
             ClusterId = p.GetValue(ClusterId)!,
             ReportJournal = p.GetValue(Journal),
+            Primary = p.GetValue(Primary),
         };
 
-        public IEnumerable<Option> All => [Redis, Data, Address, SiloPort, GatewayPort, ClusterId, Journal];
+        public IEnumerable<Option> All => [Redis, Data, Address, SiloPort, GatewayPort, ClusterId, Journal, Primary];
     }
 
     private static HostArgs NewHostArgs(bool redisRequired) => new(
@@ -41,7 +42,8 @@ internal static class FarmCommands
         new Option<int>("--silo-port") { Description = "Silo-to-silo port (default 11111)", DefaultValueFactory = _ => 11111 },
         new Option<int>("--gateway-port") { Description = "Client gateway port (default 30000)", DefaultValueFactory = _ => 30000 },
         new Option<string>("--cluster-id") { Description = "Cluster id (default fuzzfarm)", DefaultValueFactory = _ => "fuzzfarm" },
-        new Option<string?>("--report-journal") { Description = "Append every durable finding report to this file (audits, the kill test)" });
+        new Option<string?>("--report-journal") { Description = "Append every durable finding report to this file (audits, the kill test)" },
+        new Option<string?>("--primary") { Description = "Local mode, several silos on one machine: the first silo's HOST:SILOPORT" });
 
     public static Command Run(TextWriter stdout, TextWriter stderr)
     {
@@ -64,15 +66,16 @@ internal static class FarmCommands
 
     public static Command Silo(TextWriter stdout)
     {
-        var host = NewHostArgs(redisRequired: true);
-        var command = new Command("silo", "Run a silo that joins a cluster (Redis membership and grain storage) until stopped");
+        var host = NewHostArgs(redisRequired: false);
+        var command = new Command("silo", "Run a silo until stopped: joins a Redis cluster (--redis), or a local one (--primary, file storage)");
         foreach (var o in host.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var options = host.Read(parse);
             using var app = BuildSilo(options);
             app.Start();
-            stdout.WriteLine($"silo up: {options.Address}:{options.SiloPort} (gateway {options.GatewayPort}), cluster '{options.ClusterId}', redis {options.Redis}");
+            stdout.WriteLine($"silo up: {options.Address}:{options.SiloPort} (gateway {options.GatewayPort}), cluster '{options.ClusterId}', {(options.Redis is null ? $"local, data {Path.GetFullPath(options.DataDirectory)}" : $"redis {options.Redis}")}");
+            stdout.Flush();
             app.WaitForShutdown();
             return ExitCodes.Clean;
         });

@@ -25,25 +25,31 @@ public sealed class AggregatorGrain(
         if (result.NewSignatures + result.SmallerReproducers + result.Duplicates > 0)
         {
             state.State = _ledger.State;
-            await state.WriteStateAsync();
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch
+            {
+                // Not durable, so not acknowledged: go back to what storage holds, so that the sender's retry is
+                // taken as new rather than as a replay of reports the ledger only held in memory.
+                await state.ReadStateAsync();
+                _ledger = new FindingsLedger(state.State);
+                throw;
+            }
         }
 
-        if (result.NewSignatures + result.SmallerReproducers > 0)
+        foreach (var key in _ledger.LastChanged.ToList())
         {
-            foreach (var r in batch)
+            if (!_ledger.TryGet(key, out var record)) continue;
+            try
             {
-                if (_ledger.TryGet(r.SignatureKey, out var record) && record.SmallestTrace == r.Trace)
-                {
-                    try
-                    {
-                        await sink.Write(record);
-                    }
-                    catch (IOException e)
-                    {
-                        // The ledger is durable already; the file copy is a convenience.
-                        logger.LogWarning(e, "could not write finding files for {Signature}", record.SignatureKey);
-                    }
-                }
+                await sink.Write(record);
+            }
+            catch (IOException e)
+            {
+                // The ledger is durable already; the file copy is a convenience.
+                logger.LogWarning(e, "could not write finding files for {Signature}", record.SignatureKey);
             }
         }
 

@@ -52,7 +52,7 @@ public sealed class CampaignGrain(
                     jobs.Add((key, new MachineAssignment
                     {
                         Campaign = name, Machine = spec.Machines[i], Variant = variant, Env = env,
-                        Seed = spec.Seed ^ Stable(key), MaxExecutions = spec.MaxExecutionsPerMachine, Deadline = deadline, Peers = peers,
+                        Seed = SeedFor(spec.Seed, key), MaxExecutions = spec.MaxExecutionsPerMachine, Deadline = deadline, Peers = peers,
                     }));
                 }
             }
@@ -119,6 +119,9 @@ public sealed class CampaignGrain(
             }
         }, new GrainTimerCreationOptions { DueTime = TimeSpan.FromSeconds(2), Period = TimeSpan.FromSeconds(2), KeepAlive = true });
     }
+
+    /// <summary>The seed a machine grain of a campaign gets (the campaign seed mixed with its key).</summary>
+    public static ulong SeedFor(ulong campaignSeed, string key) => campaignSeed ^ Stable(key);
 
     /// <summary>A stable grain key: campaign/variant/env/index-machinehash.</summary>
     public static string Key(string campaign, string variant, string env, string machine, int index) =>

@@ -17,7 +17,7 @@ public sealed class MachineGrainState
     [Id(2)] public List<FindingReport> Outbox { get; set; } = [];
     [Id(3)] public bool Stopped { get; set; }
 
-    /// <summary>Executions of earlier activations (a restarted grain starts a new session).</summary>
+    /// <summary>Executions so far, saved every few seconds and at the end (a restarted grain continues the count).</summary>
     [Id(4)] public long ExecutionsBefore { get; set; }
 
     /// <summary>How many activations have run this job (the session seed changes per activation).</summary>
@@ -31,6 +31,7 @@ public sealed class MachineGrainState
 /// gateway under the Polly pipeline, and what is not acknowledged stays for the next slice. Report numbers make
 /// redelivery harmless. Inputs that add coverage are offered to peers of the same variant and environment.
 /// </summary>
+[Orleans.Placement.HashBasedPlacement] // spread machines over the silos, the same way every run (the default keeps them next to their campaign)
 public sealed class MachineGrain(
     [PersistentState("machine", FarmKeys.Storage)] IPersistentState<MachineGrainState> state,
     IVariantResolver variants,
@@ -48,6 +49,9 @@ public sealed class MachineGrain(
     private int _imported;
     private bool _dirty;
     private long _journaled;
+    private long _sessionBase;
+    private long _lastSave;
+    private IGrainTimer? _drain;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -57,6 +61,11 @@ public sealed class MachineGrain(
             state.State.Activations++;
             await state.WriteStateAsync(cancellationToken);
             Begin(a);
+        }
+        else if (state.State.Outbox.Count > 0)
+        {
+            // Finished (or out of time) while reports were still undelivered: keep delivering them.
+            StartDrain();
         }
     }
 
@@ -77,17 +86,34 @@ public sealed class MachineGrain(
         _timer?.Dispose();
         _timer = null;
         state.State.Stopped = true;
-        if (_session is not null) state.State.ExecutionsBefore += _session.Executions;
+        state.State.ExecutionsBefore = Total;
         _session = null;
         await state.WriteStateAsync();
         await Deliver();
+        if (state.State.Outbox.Count > 0) StartDrain();
+    }
+
+    private long Total => _session is null ? state.State.ExecutionsBefore : _sessionBase + _session.Executions;
+
+    /// <summary>Delivers a leftover outbox every second until it is empty (the grain stays active meanwhile).</summary>
+    private void StartDrain()
+    {
+        _drain ??= this.RegisterGrainTimer(async _ =>
+        {
+            await Deliver();
+            if (state.State.Outbox.Count == 0)
+            {
+                _drain?.Dispose();
+                _drain = null;
+            }
+        }, new GrainTimerCreationOptions { DueTime = TimeSpan.FromSeconds(1), Period = TimeSpan.FromSeconds(1), KeepAlive = true });
     }
 
     public Task<MachineStatus> Status() => Task.FromResult(new MachineStatus
     {
         Key = this.GetPrimaryKeyString(),
         Running = _timer is not null,
-        Executions = state.State.ExecutionsBefore + (_session?.Executions ?? 0),
+        Executions = Total,
         Corpus = _session?.CorpusCount ?? 0,
         Features = _session?.Features ?? 0,
         Findings = (int)(state.State.NextSequence - 1),
@@ -116,6 +142,7 @@ public sealed class MachineGrain(
     {
         var variant = Resolve(a.Variant);
         var seed = a.Seed + (ulong)(state.State.Activations - 1) * 0x9e3779b97f4a7c15UL;
+        _sessionBase = state.State.ExecutionsBefore;
         _session = new FuzzSession(new FuzzOptions
         {
             Variant = variant,
@@ -142,8 +169,17 @@ public sealed class MachineGrain(
         var budget = options.Value.SliceBudget;
         while (clock.Elapsed < budget)
         {
-            if (a.MaxExecutions > 0 && state.State.ExecutionsBefore + _session.Executions >= a.MaxExecutions) break;
+            if (a.MaxExecutions > 0 && Total >= a.MaxExecutions) break;
             _session.RunSlice(200);
+        }
+
+        if (time.GetElapsedTime(_lastSave) > TimeSpan.FromSeconds(5))
+        {
+            // The execution count survives a crash too (budgets count from it).
+            _lastSave = time.GetTimestamp();
+            state.State.ExecutionsBefore = Total;
+            _sessionBase = Total - _session.Executions;
+            _dirty = true;
         }
 
         if (_dirty)
@@ -157,7 +193,7 @@ public sealed class MachineGrain(
 
         await Deliver();
         await Exchange();
-        if (Expired(a) || (a.MaxExecutions > 0 && state.State.ExecutionsBefore + _session.Executions >= a.MaxExecutions))
+        if (Expired(a) || (a.MaxExecutions > 0 && Total >= a.MaxExecutions))
         {
             logger.LogInformation("machine {Key} finished its budget", this.GetPrimaryKeyString());
             await Stop();
@@ -221,7 +257,7 @@ public sealed class MachineGrain(
             Env = a.Env,
             Trace = finding.TraceText,
             Events = finding.Program.Events.Length,
-            FoundAtExecution = state.State.ExecutionsBefore + finding.FoundAtExecution,
+            FoundAtExecution = _sessionBase + finding.FoundAtExecution,
             FoundAt = time.GetUtcNow(),
             Assumptions = AssumptionNames.Format(finding.Violation.Assumptions),
             Machine = TraceWriter.FormatMachine(finding.Program.Machine),

@@ -47,10 +47,10 @@ public sealed class NoReportJournal : IReportJournal
 public sealed class FarmOptions
 {
     /// <summary>CPU time one machine-grain slice may take before it yields.</summary>
-    public TimeSpan SliceBudget { get; set; } = TimeSpan.FromMilliseconds(25);
+    public TimeSpan SliceBudget { get; set; } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>Pause between slices (lets other grains and calls run).</summary>
-    public TimeSpan SlicePeriod { get; set; } = TimeSpan.FromMilliseconds(1);
+    /// <summary>Pause between slices (calls to the grain and other grains run between two slices anyway).</summary>
+    public TimeSpan SlicePeriod { get; set; } = TimeSpan.FromTicks(1);
 
     /// <summary>How often new corpus entries are offered to peers.</summary>
     public TimeSpan ExchangePeriod { get; set; } = TimeSpan.FromSeconds(2);

@@ -32,11 +32,17 @@ public sealed class FindingsLedger
 
     public bool TryGet(string signatureKey, out FindingRecord record) => _state.Records.TryGetValue(signatureKey, out record!);
 
+    /// <summary>Signatures the last <see cref="Ingest"/> created or gave a smaller reproducer (each once).</summary>
+    public IReadOnlyCollection<string> LastChanged => _changed;
+
+    private readonly HashSet<string> _changed = [];
+
     /// <summary>Folds a batch in. Reports are taken in order; a report at or below its machine's last accepted sequence is a replay.</summary>
     public IngestResult Ingest(IEnumerable<FindingReport> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
         int fresh = 0, smaller = 0, duplicates = 0, replayed = 0;
+        _changed.Clear();
         foreach (var r in batch)
         {
             if (_state.LastSequence.TryGetValue(r.MachineKey, out var last) && r.Sequence <= last)
@@ -57,6 +63,7 @@ public sealed class FindingsLedger
                     LastSeen = r.FoundAt, Hits = Math.Max(1, r.Hits), Machines = [r.MachineKey], Variants = [r.Variant],
                     Assumptions = r.Assumptions, FirstReport = $"{r.MachineKey}#{r.Sequence}",
                 };
+                _changed.Add(r.SignatureKey);
                 fresh++;
                 continue;
             }
@@ -73,6 +80,7 @@ public sealed class FindingsLedger
                 rec.SmallestTrace = r.Trace;
                 rec.SmallestEvents = r.Events;
                 rec.Assumptions = r.Assumptions;
+                _changed.Add(r.SignatureKey);
                 smaller++;
             }
         }
@@ -101,39 +109,24 @@ public sealed class FindingsLedger
 }
 
 /// <summary>
-/// Per-silo pre-aggregation (what the stateless report gateway does with a batch before one call to the
-/// aggregator): reports of the same signature from the same machine fold into the first, carrying the hits, and
-/// keep the smallest reproducer; the sequence of the folded report is the highest, so the ledger's
-/// exactly-once rule still holds.
+/// Per-silo pre-aggregation (what the report gateway does with the reports of a short window before one call to
+/// the aggregator): one batch instead of one call per machine grain, the same report delivered twice in the window
+/// (a retry) sent once, and every machine's reports in sequence order, which the ledger's exactly-once rule needs.
+/// Reports of one signature with different sequences are not merged: whether an earlier one was already accepted
+/// only the ledger knows, so merging their hits could count a redelivered report twice.
 /// </summary>
 public static class ReportFolding
 {
     public static List<FindingReport> Fold(IReadOnlyList<FindingReport> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var byKey = new Dictionary<(string Machine, string Signature), int>();
+        var seen = new HashSet<(string Machine, long Sequence)>();
         var output = new List<FindingReport>(batch.Count);
         foreach (var r in batch)
         {
-            if (!byKey.TryGetValue((r.MachineKey, r.SignatureKey), out var i))
-            {
-                byKey[(r.MachineKey, r.SignatureKey)] = output.Count;
-                output.Add(r);
-                continue;
-            }
-
-            var kept = output[i];
-            var smaller = r.Events < kept.Events ? r : kept;
-            output[i] = smaller with
-            {
-                Sequence = Math.Max(kept.Sequence, r.Sequence),
-                Hits = kept.Hits + r.Hits,
-                FoundAt = kept.FoundAt < r.FoundAt ? kept.FoundAt : r.FoundAt,
-            };
+            if (seen.Add((r.MachineKey, r.Sequence))) output.Add(r);
         }
 
-        // Per machine, sequences must increase in the order the ledger sees them (a folded report carries the
-        // highest sequence of its group, so it goes after the others of its machine).
         output.Sort((a, b) =>
         {
             var c = string.CompareOrdinal(a.MachineKey, b.MachineKey);

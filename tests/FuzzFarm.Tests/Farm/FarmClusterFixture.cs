@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using FuzzFarm.Farm;
+using FuzzFarm.Host;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace FuzzFarm.Tests.Farm;
+
+/// <summary>Every report a machine grain made durable, from every silo of the test cluster (the silos run in this process).</summary>
+public sealed class RecordingReportJournal : IReportJournal
+{
+    private readonly ConcurrentQueue<FindingReport> _reports = new();
+
+    public IReadOnlyList<FindingReport> Reports => [.. _reports];
+
+    public void Reported(FindingReport report) => _reports.Enqueue(report);
+}
+
+/// <summary>
+/// What <c>AddFuzzFarm</c> registers, minus clustering (the test cluster brings its own): memory grain storage under
+/// the farm's name, the variant catalog, the recording journal, no finding files, short slices. Default placement is
+/// hash-based: Orleans 10's default (resource-optimized, preferring the local silo when silos look alike, which
+/// in-process silos always do) put every machine grain on the campaign grain's silo; hashing the grain ids spreads
+/// them, and does so the same way on every run.
+/// </summary>
+public sealed class FarmSiloConfigurator : ISiloConfigurator
+{
+    public void Configure(ISiloBuilder siloBuilder)
+    {
+        siloBuilder.AddMemoryGrainStorage(FarmKeys.Storage);
+        siloBuilder.Services.AddSingleton<IVariantResolver, CatalogVariantResolver>();
+        siloBuilder.Services.AddSingleton<IReportJournal>(FarmClusterFixture.Journal);
+        siloBuilder.Services.AddSingleton<IFindingSink, NoFindingSink>();
+        siloBuilder.Services.AddSingleton(TimeProvider.System);
+        siloBuilder.Services.Configure<FarmOptions>(o => o.SliceBudget = TimeSpan.FromMilliseconds(10));
+        siloBuilder.Services.AddSingleton<PlacementStrategy, HashBasedPlacement>();
+    }
+}
+
+/// <summary>A three-silo in-process test cluster running the farm, shared by the tests of a class.</summary>
+public sealed class FarmClusterFixture : IAsyncLifetime
+{
+    /// <summary>The silos are created by type (no constructor arguments), so the journal they share is static.</summary>
+    public static RecordingReportJournal Journal { get; } = new();
+
+    public const string CampaignName = "t";
+
+    /// <summary>Z3's machine twice (two machine grains per variant find the same signatures), realm-v2 and the canary.</summary>
+    public static CampaignSpec Spec { get; } = new()
+    {
+        Machines = ["cpus=2 bbml2=0 ram=4G", "cpus=2 bbml2=0 ram=4G"],
+        Variants = ["realm-v2", "canary"],
+        Envs = ["adversarial"],
+        Seed = 1,
+        MaxExecutionsPerMachine = 20000,
+    };
+
+    private Task<CampaignOutcome>? _campaign;
+
+    public TestCluster Cluster { get; private set; } = null!;
+
+    /// <summary>Runs the two-machine campaign once (the first test to ask starts it; the others share its outcome).</summary>
+    public Task<CampaignOutcome> Campaign() => _campaign ??= RunCampaign();
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = new TestClusterBuilder(3);
+        builder.AddSiloBuilderConfigurator<FarmSiloConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    private async Task<CampaignOutcome> RunCampaign()
+    {
+        var campaign = Cluster.Client.GetGrain<ICampaignGrain>(CampaignName);
+        var started = await campaign.Start(Spec);
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+        var status = started;
+        while (!Done(status) && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(250));
+            status = await campaign.Status();
+        }
+
+        var done = Done(status);
+        if (!done) await campaign.Stop();
+        var findings = await Cluster.Client.GetGrain<IAggregatorGrain>(FarmKeys.Aggregator).Findings();
+        var matrix = await Cluster.Client.GetGrain<IAggregatorGrain>(FarmKeys.Aggregator).Matrix();
+        return new CampaignOutcome(started, status, done, findings, matrix, [.. Journal.Reports.Where(r => r.MachineKey.StartsWith(CampaignName + "/", StringComparison.Ordinal))]);
+
+        static bool Done(CampaignStatus s) => s.State == "finished" || (s.Machines.Count > 0 && s.Machines.All(m => !m.Running && m.Silo != "unreachable"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Cluster is null) return;
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+}
+
+/// <summary>A finished (or timed-out) campaign: its first and last status, the aggregator's view, the journaled reports.</summary>
+public sealed record CampaignOutcome(
+    CampaignStatus Started,
+    CampaignStatus Final,
+    bool Finished,
+    IReadOnlyList<FindingRecord> Findings,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> Matrix,
+    IReadOnlyList<FindingReport> Journaled);
