@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using FuzzFarm.Cli.Instrumentation;
 using FuzzFarm.Engine;
 using FuzzFarm.Language;
@@ -16,7 +15,7 @@ namespace FuzzFarm.Cli.Commands;
 /// execs/s on the same variant and machine and the ratio, (c) time to first finding of Z3's window on realm-v2
 /// over N seeds for both, (d) the explorer's rate and the depth-8 proof on the 2-CPU Z3 machine.
 /// </summary>
-internal static class BenchCommand
+internal static partial class BenchCommand
 {
     private const string FourCpus = "cpus=4 bbml2=0,1,2 ram=4G";
     private const string Z3Machine = "cpus=2 bbml2=0 ram=4G";
@@ -80,36 +79,6 @@ internal static class BenchCommand
     }
 
     private sealed record Settings(double Seconds, int Seeds, int AflSeconds, int AflSeeds, int AflCap, bool Afl, int Depth);
-
-    private sealed class Figures
-    {
-        public Dictionary<string, object?> Values { get; } = [];
-
-        public object? this[string key]
-        {
-            get => Values.GetValueOrDefault(key);
-            set => Values[key] = value;
-        }
-
-        public static Figures FromJson(string json)
-        {
-            var f = new Figures();
-            using var doc = JsonDocument.Parse(json);
-            foreach (var p in doc.RootElement.EnumerateObject())
-            {
-                f[p.Name] = p.Value.ValueKind switch
-                {
-                    JsonValueKind.Number => p.Value.GetDouble(),
-                    JsonValueKind.True => true,
-                    JsonValueKind.False => false,
-                    JsonValueKind.String => p.Value.GetString(),
-                    _ => null,
-                };
-            }
-
-            return f;
-        }
-    }
 
     private static Figures RunFuzzing(Settings s, TextWriter log)
     {
@@ -279,45 +248,4 @@ internal static class BenchCommand
     }
 
     private static double? Round(double x) => double.IsFinite(x) ? Math.Round(x, 4) : null;
-
-    private static void WriteTable(TextWriter w, Figures f)
-    {
-        string V(string k) => f[k] switch
-        {
-            null => "null",
-            double d => d.ToString("G6", CultureInfo.InvariantCulture),
-            IFormattable x => x.ToString(null, CultureInfo.InvariantCulture),
-            var o => o.ToString() ?? "null",
-        };
-        w.WriteLine();
-        w.WriteLine("figure                                   value");
-        w.WriteLine("---------------------------------------  ------------");
-        foreach (var (k, _) in f.Values) w.WriteLine($"{k,-39}  {V(k)}");
-    }
-
-    private static string Json(Figures f)
-    {
-        using var ms = new MemoryStream();
-        using (var j = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
-        {
-            j.WriteStartObject();
-            foreach (var (k, v) in f.Values)
-            {
-                switch (v)
-                {
-                    case null: j.WriteNull(k); break;
-                    case bool b: j.WriteBoolean(k, b); break;
-                    case double d when double.IsFinite(d): j.WriteNumber(k, d); break;
-                    case double: j.WriteNull(k); break;
-                    case int i: j.WriteNumber(k, i); break;
-                    case long l: j.WriteNumber(k, l); break;
-                    default: j.WriteString(k, v.ToString()); break;
-                }
-            }
-
-            j.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(ms.ToArray()) + "\n";
-    }
 }
