@@ -52,7 +52,6 @@ public sealed class FuzzSession
     private readonly IMutator[] _mutators = Mutators.All();
     private readonly ProgramBuffer _buffer = new();
     private readonly Violation[] _pending = new Violation[Kernel.MaxViolations];
-    private readonly Dictionary<Signature, Finding> _bySignature = [];
     private readonly List<Finding> _findings = [];
     private readonly List<Signature> _known = [];
     private readonly List<long> _knownHits = [];
@@ -206,7 +205,6 @@ public sealed class FuzzSession
             }
 
             var finding = new Finding(signature, candidate, confirmed, Executions, original.Length);
-            _bySignature.Add(signature, finding);
             _known.Add(signature);
             _knownHits.Add(1);
             _findings.Add(finding);
@@ -273,7 +271,10 @@ public static class SeedPrograms
 /// <summary>The havoc stage's mutators.</summary>
 public static class Mutators
 {
-    /// <summary>One of each, in a fixed order (the order is part of reproducibility).</summary>
+    /// <summary>
+    /// Every mutator in a fixed order (the order is part of reproducibility); argument and preemption changes are
+    /// listed twice, which doubles their share of the draws: they steer the interleavings that matter most.
+    /// </summary>
     public static IMutator[] All() =>
     [
         new InsertEvent(), new DeleteEvent(), new DuplicateEvent(), new SwapNeighbours(), new Splice(),

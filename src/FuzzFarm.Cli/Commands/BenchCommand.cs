@@ -111,7 +111,8 @@ internal static partial class BenchCommand
         f["features_a"] = session.Features;
 
         // (a') the executor alone on decoded 16-event programs (no mutation, no feedback): the machine's ceiling.
-        f["executor_execs_per_sec"] = Math.Round(ExecutorRate(edges, s.Seconds / 2));
+        var (executorRate, executorAlloc) = ExecutorRate(edges, s.Seconds / 2);
+        f["executor_execs_per_sec"] = Math.Round(executorRate);
         f["executor_alloc_bytes_per_exec"] = Math.Round(executorAlloc, 2);
 
         // (b) AFL++ on the same variant and machine.
@@ -206,9 +207,8 @@ internal static partial class BenchCommand
         f["explore_workers"] = Math.Max(1, Environment.ProcessorCount);
     }
 
-    private static double executorAlloc;
-
-    private static double ExecutorRate(EdgeCoverageObserver? edges, double seconds)
+    /// <summary>Executions/s and bytes allocated per execution of the executor alone.</summary>
+    private static (double Rate, double AllocPerExec) ExecutorRate(EdgeCoverageObserver? edges, double seconds)
     {
         var machine = TraceParser.ParseMachine(FourCpus);
         var features = new ModelStateObserver();
@@ -236,8 +236,7 @@ internal static partial class BenchCommand
             n += 1000;
         }
 
-        executorAlloc = (GC.GetAllocatedBytesForCurrentThread() - a0) / (double)n;
-        return n / sw.Elapsed.TotalSeconds;
+        return (n / sw.Elapsed.TotalSeconds, (GC.GetAllocatedBytesForCurrentThread() - a0) / (double)n);
     }
 
     private static double Median(List<double> xs)

@@ -42,7 +42,7 @@ public static class Instrumenter
     public static readonly string[] Stripped =
     [
         "Replayed", "Record", "Guard", "StopReached", "NoteActivity", "SlotOfLabel", "AllocSlot", "LowestBit", "IsLinear",
-        "Off", "LmAddress", "OverlapsKalias", "UsedSlots", "CopyTask", "PackFlags", "UnpackFlags", "StateHash", "RankMask",
+        "Off", "LmAddress", "OverlapsKalias", "UsedSlots", "NextActiveAfter", "CopyTask", "PackFlags", "UnpackFlags", "StateHash", "RankMask",
         "ActiveTasks", "Save", "Restore",
     ];
 

@@ -178,7 +178,6 @@ public sealed class MachineGrain(
             // The execution count survives a crash too (budgets count from it).
             _lastSave = time.GetTimestamp();
             state.State.ExecutionsBefore = Total;
-            _sessionBase = Total - _session.Executions;
             _dirty = true;
         }
 
@@ -209,12 +208,20 @@ public sealed class MachineGrain(
         try
         {
             var gateway = GrainFactory.GetGrain<IReportGateway>(0);
-            await _sharedPipeline.ExecuteAsync(async ct =>
+            var attempts = 0;
+            try
             {
-                _retries++;
-                await gateway.Report(batch).WaitAsync(ct);
-            });
-            _retries--;
+                await _sharedPipeline.ExecuteAsync(async ct =>
+                {
+                    attempts++;
+                    await gateway.Report(batch).WaitAsync(ct);
+                });
+            }
+            finally
+            {
+                _retries += Math.Max(0, attempts - 1);
+            }
+
             outbox.RemoveRange(0, batch.Count);
             await state.WriteStateAsync();
         }

@@ -56,20 +56,25 @@ public sealed partial class Kernel
     {
         var n = 0;
         var last = long.MinValue;
-        while (n < into.Length)
+        while (n < into.Length && NextActiveAfter(last) is { } next)
         {
-            TaskSlot? next = null;
-            foreach (var t in Slots)
-            {
-                if (t.IsActive && t.StartSeq > last && (next is null || t.StartSeq < next.StartSeq)) next = t;
-            }
-
-            if (next is null) break;
             last = next.StartSeq;
             into[n++] = new ActiveTask(next.Label, next.Kind, next.Cpu, next.State == TaskState.Blocked);
         }
 
         return n;
+    }
+
+    /// <summary>The task in flight that started first after start number <paramref name="last"/>, or null.</summary>
+    private TaskSlot? NextActiveAfter(long last)
+    {
+        TaskSlot? next = null;
+        foreach (var t in Slots)
+        {
+            if (t.IsActive && t.StartSeq > last && (next is null || t.StartSeq < next.StartSeq)) next = t;
+        }
+
+        return next;
     }
 
     /// <summary>
@@ -101,16 +106,9 @@ public sealed partial class Kernel
         Span<int> rank = stackalloc int[MaxTasks];
         rank.Fill(-1);
         var n = 0;
-        long last = long.MinValue;
-        while (true)
+        var last = long.MinValue;
+        while (NextActiveAfter(last) is { } next)
         {
-            TaskSlot? next = null;
-            foreach (var t in Slots)
-            {
-                if (t.IsActive && t.StartSeq > last && (next is null || t.StartSeq < next.StartSeq)) next = t;
-            }
-
-            if (next is null) break;
             last = next.StartSeq;
             rank[next.Index] = n++;
             h.Add((ulong)next.Kind | ((ulong)next.State << 8) | ((ulong)next.Cpu << 16) | ((ulong)next.Context << 24)

@@ -216,15 +216,8 @@ public sealed partial class Kernel
     /// <summary>Completes every task still in flight, oldest first (the kernel eventually runs them all).</summary>
     private void Drain()
     {
-        while (true)
+        while (NextActiveAfter(long.MinValue) is { } oldest)
         {
-            TaskSlot? oldest = null;
-            foreach (var t in Slots)
-            {
-                if (t.IsActive && (oldest is null || t.StartSeq < oldest.StartSeq)) oldest = t;
-            }
-
-            if (oldest is null) return;
             if (!CompleteTask(oldest)) Abandon(oldest);
         }
     }
