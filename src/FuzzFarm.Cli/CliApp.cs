@@ -23,6 +23,7 @@ public static class CliApp
             FarmCommands.Run(stdout, stderr),
             FarmCommands.Silo(stdout),
             FarmCommands.Campaign(stdout),
+            FarmCommands.Health(stdout, stderr),
         };
         if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows()) root.Subcommands.Add(FarmBenchCommand.Create(stdout));
 

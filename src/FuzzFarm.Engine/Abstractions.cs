@@ -89,4 +89,18 @@ public interface IEngineListener
     void OnFinding(Finding finding);
 
     void OnCorpusAdded(CorpusEntry entry);
+
+    /// <summary>
+    /// A new signature is about to be minimized and replay-gated; <see cref="OnFinding"/> or
+    /// <see cref="OnReplayDropped"/> follows on the same thread. (The engine has no clock: a host that wants the
+    /// minimization time measures between the two.)
+    /// </summary>
+    void OnMinimizing(in Signature signature)
+    {
+    }
+
+    /// <summary>The minimized reproducer of <paramref name="signature"/> did not replay to the same violation.</summary>
+    void OnReplayDropped(in Signature signature)
+    {
+    }
 }

@@ -195,12 +195,14 @@ public sealed class FuzzSession
             var signature = Signature.Of(_options.Variant.Id, _pending[i]);
 
             original ??= program.ToArray();
+            _listener?.OnMinimizing(signature);
             var minimized = _minimizer.Minimize(original, signature);
             MinimizeExecutions += _minimizer.Tests;
             var candidate = new EventProgram(Machine, [.. minimized], _options.Variant.Id, _options.Env, _options.Seed);
             if (!ReplayGate.Confirms(candidate, _options.Variant, signature, _options.Env, out var confirmed))
             {
                 ReplayDropped++;
+                _listener?.OnReplayDropped(signature);
                 continue;
             }
 

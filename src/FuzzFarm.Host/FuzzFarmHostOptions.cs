@@ -29,6 +29,70 @@ public sealed class FuzzFarmHostOptions
     /// <summary>Append every durable report to this file (tests and audits; default: none).</summary>
     public string? ReportJournal { get; set; }
 
+    /// <summary>
+    /// The silo's HTTP listener, HOST:PORT, serving <c>/metrics</c> (Prometheus), <c>/</c> (the web dashboard) and
+    /// <c>/healthz</c> (default 127.0.0.1:5080; port 0 picks a free one; <c>off</c>: no listener).
+    /// </summary>
+    public string Http { get; set; } = "127.0.0.1:5080";
+
+    /// <summary>
+    /// The address other silos and clients are told to use (default: <see cref="Address"/>); <c>hostname</c> resolves
+    /// this machine's own address, for containers listening on 0.0.0.0 whose address only the network knows.
+    /// </summary>
+    public string? Advertise { get; set; }
+
+    /// <summary>OTLP endpoint for metrics and traces, e.g. http://127.0.0.1:4317 (default: no OTLP export).</summary>
+    public string? Otlp { get; set; }
+
+    /// <summary>OTLP transport: <c>grpc</c> (default, port 4317) or <c>http/protobuf</c> (port 4318).</summary>
+    public string OtlpProtocol { get; set; } = "grpc";
+
+    /// <summary>
+    /// Where acknowledged findings are also written as KEY.trace + KEY.json (default: DATA/findings in local mode,
+    /// none with Redis; a volume shared by the silos in a cluster).
+    /// </summary>
+    public string? Findings { get; set; }
+
+    /// <summary>
+    /// Every option's environment variable and command-line flag (an explicit flag wins over the variable): a
+    /// silo in a container is configured by these alone.
+    /// </summary>
+    public static IReadOnlyList<(string Variable, string Flag, string Property)> EnvironmentVariables { get; } =
+    [
+        ("FUZZFARM_REDIS", "--redis", nameof(Redis)),
+        ("FUZZFARM_DATA", "--data", nameof(DataDirectory)),
+        ("FUZZFARM_ADDRESS", "--address", nameof(Address)),
+        ("FUZZFARM_ADVERTISE", "--advertise", nameof(Advertise)),
+        ("FUZZFARM_SILO_PORT", "--silo-port", nameof(SiloPort)),
+        ("FUZZFARM_GATEWAY_PORT", "--gateway-port", nameof(GatewayPort)),
+        ("FUZZFARM_CLUSTER_ID", "--cluster-id", nameof(ClusterId)),
+        ("FUZZFARM_PRIMARY", "--primary", nameof(Primary)),
+        ("FUZZFARM_REPORT_JOURNAL", "--report-journal", nameof(ReportJournal)),
+        ("FUZZFARM_HTTP", "--http", nameof(Http)),
+        ("FUZZFARM_OTLP", "--otlp", nameof(Otlp)),
+        ("FUZZFARM_OTLP_PROTOCOL", "--otlp-protocol", nameof(OtlpProtocol)),
+        ("FUZZFARM_FINDINGS", "--findings", nameof(Findings)),
+    ];
+
+    /// <summary>The HTTP listener's endpoint, or null when it is off (valid options only).</summary>
+    public IPEndPoint? HttpEndpoint =>
+        Http == "off" || !TryParseEndpoint(Http, out var host, out var port, allowZero: true) || !IPAddress.TryParse(host, out var ip)
+            ? null
+            : new IPEndPoint(ip, port);
+
+    /// <summary>The address to advertise: <see cref="Advertise"/>, this host's own address for "hostname", else <see cref="Address"/>.</summary>
+    public IPAddress AdvertisedAddress()
+    {
+        if (Advertise == "hostname")
+        {
+            var own = Dns.GetHostAddresses(Dns.GetHostName())
+                .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+            return own ?? throw new FuzzFarmOptionsException($"--advertise hostname: '{Dns.GetHostName()}' has no non-loopback IPv4 address");
+        }
+
+        return IPAddress.Parse(Advertise ?? Address);
+    }
+
     /// <summary>Returns the problems, one line each (empty when the options can be used).</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -45,10 +109,22 @@ public sealed class FuzzFarmHostOptions
         if (string.IsNullOrWhiteSpace(ClusterId) || ClusterId.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
             problems.Add($"--cluster-id: '{ClusterId}' must be letters, digits, '-' or '_'");
         if (Redis is null && string.IsNullOrWhiteSpace(DataDirectory)) problems.Add("--data: empty");
+        if (Http != "off" && !(TryParseEndpoint(Http, out var httpHost, out _, allowZero: true) && IPAddress.TryParse(httpHost, out _)))
+            problems.Add($"--http: '{Http}' is not IP:PORT (for example 127.0.0.1:5080; port 0 picks one) or 'off'");
+        if (Advertise is not null && Advertise != "hostname" && !IPAddress.TryParse(Advertise, out _))
+            problems.Add($"--advertise: '{Advertise}' is not an IP address or 'hostname'");
+        if (Advertise is null && IPAddress.TryParse(Address, out var listen) && (listen.Equals(IPAddress.Any) || listen.Equals(IPAddress.IPv6Any)))
+            problems.Add($"--address {Address} listens everywhere but cannot be advertised: give --advertise IP or --advertise hostname");
+        if (Otlp is not null && !(Uri.TryCreate(Otlp, UriKind.Absolute, out var otlp) && otlp.Scheme is "http" or "https"))
+            problems.Add($"--otlp: '{Otlp}' is not an http(s) URL (for example http://127.0.0.1:4317)");
+        if (OtlpProtocol is not ("grpc" or "http/protobuf")) problems.Add($"--otlp-protocol: '{OtlpProtocol}' must be grpc or http/protobuf");
+        if (Findings is not null && string.IsNullOrWhiteSpace(Findings)) problems.Add("--findings: empty");
         return problems;
     }
 
-    public static bool TryParseEndpoint(string text, out string host, out int port)
+    public static bool TryParseEndpoint(string text, out string host, out int port) => TryParseEndpoint(text, out host, out port, allowZero: false);
+
+    private static bool TryParseEndpoint(string text, out string host, out int port, bool allowZero)
     {
         host = "";
         port = 0;
@@ -56,7 +132,7 @@ public sealed class FuzzFarmHostOptions
         if (i <= 0 || i == text.Length - 1) return false;
         host = text[..i];
         return int.TryParse(text[(i + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port)
-            && port is > 0 and < 65536;
+            && (port is > 0 and < 65536 || (allowZero && port == 0));
     }
 }
 

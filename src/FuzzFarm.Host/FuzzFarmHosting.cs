@@ -22,6 +22,7 @@ public static class FuzzFarmHosting
         ArgumentNullException.ThrowIfNull(options);
         Check(options);
         var address = IPAddress.Parse(options.Address);
+        var advertised = options.AdvertisedAddress();
         silo.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = options.ClusterId;
@@ -36,7 +37,7 @@ public static class FuzzFarmHosting
             var data = Path.GetFullPath(options.DataDirectory);
             silo.Services.AddKeyedSingleton<IGrainStorage>(FarmKeys.Storage, (sp, _) =>
                 new FileGrainStorage(Path.Combine(data, "state"), new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>())));
-            silo.Services.AddSingleton<IFindingSink>(new FileFindingSink(Path.Combine(data, "findings")));
+            silo.Services.AddSingleton<IFindingSink>(new FileFindingSink(Path.GetFullPath(options.Findings ?? Path.Combine(data, "findings"))));
         }
         else
         {
@@ -45,19 +46,23 @@ public static class FuzzFarmHosting
             silo.AddRedisGrainStorage(FarmKeys.Storage, o => o.ConfigurationOptions = Redis(options.Redis));
             silo.Configure<EndpointOptions>(o =>
             {
-                o.AdvertisedIPAddress = address;
+                o.AdvertisedIPAddress = advertised;
                 o.SiloPort = options.SiloPort;
                 o.GatewayPort = options.GatewayPort;
                 o.SiloListeningEndpoint = new IPEndPoint(address, options.SiloPort);
                 o.GatewayListeningEndpoint = new IPEndPoint(address, options.GatewayPort);
             });
-            silo.Services.AddSingleton<IFindingSink, NoFindingSink>();
+            if (options.Findings is { } findings) silo.Services.AddSingleton<IFindingSink>(new FileFindingSink(Path.GetFullPath(findings)));
+            else silo.Services.AddSingleton<IFindingSink, NoFindingSink>();
         }
 
         silo.Services.AddSingleton<IVariantResolver, CatalogVariantResolver>();
         if (options.ReportJournal is { } journal) silo.Services.AddSingleton<IReportJournal>(new FileReportJournal(Path.GetFullPath(journal)));
         else silo.Services.AddSingleton<IReportJournal, NoReportJournal>();
         silo.Services.AddSingleton(TimeProvider.System);
+        silo.Services.AddMetrics();
+        silo.Services.AddSingleton<FuzzFarm.Telemetry.FuzzFarmMetrics>();
+        silo.AddActivityPropagation();
         silo.Services.Configure<FarmOptions>(o => farm?.Invoke(o));
         return silo;
     }
@@ -73,6 +78,7 @@ public static class FuzzFarmHosting
             o.ClusterId = options.ClusterId;
             o.ServiceId = "fuzzfarm";
         });
+        client.AddActivityPropagation();
         if (options.Redis is null) client.UseLocalhostClustering(options.GatewayPort, serviceId: "fuzzfarm", clusterId: options.ClusterId);
         else client.UseRedisClustering(o => o.ConfigurationOptions = Redis(options.Redis));
         return client;

@@ -12,8 +12,9 @@ public sealed class ArchitectureTests
         ["FuzzFarm.Variants"] = ["FuzzFarm.Model"],
         ["FuzzFarm.Language"] = ["FuzzFarm.Model"],
         ["FuzzFarm.Engine"] = ["FuzzFarm.Model", "FuzzFarm.Language"],
-        ["FuzzFarm.Farm"] = ["FuzzFarm.Engine", "FuzzFarm.Language", "FuzzFarm.Model"],
-        ["FuzzFarm.Host"] = ["FuzzFarm.Farm", "FuzzFarm.Variants", "FuzzFarm.Engine", "FuzzFarm.Language", "FuzzFarm.Model"],
+        ["FuzzFarm.Telemetry"] = [],
+        ["FuzzFarm.Farm"] = ["FuzzFarm.Engine", "FuzzFarm.Language", "FuzzFarm.Model", "FuzzFarm.Telemetry"],
+        ["FuzzFarm.Host"] = ["FuzzFarm.Farm", "FuzzFarm.Variants", "FuzzFarm.Engine", "FuzzFarm.Language", "FuzzFarm.Model", "FuzzFarm.Telemetry"],
         ["FuzzFarm.Cli"] = ["FuzzFarm.Host", "FuzzFarm.Engine", "FuzzFarm.Variants", "FuzzFarm.Language", "FuzzFarm.Model"],
     };
 

@@ -18,32 +18,69 @@ internal static class FarmCommands
 
     public static readonly string[] DefaultEnvs = ["strict", "adversarial"];
 
-    private sealed record HostArgs(Option<string?> Redis, Option<string> Data, Option<string> Address, Option<int> SiloPort, Option<int> GatewayPort, Option<string> ClusterId, Option<string?> Journal, Option<string?> Primary)
+    private sealed record HostArgs(
+        Option<string?> Redis, Option<string> Data, Option<string> Address, Option<string?> Advertise, Option<int> SiloPort,
+        Option<int> GatewayPort, Option<string> ClusterId, Option<string?> Journal, Option<string?> Primary, Option<string> Http,
+        Option<string?> Otlp, Option<string> OtlpProtocol, Option<string?> Findings)
     {
         public FuzzFarmHostOptions Read(ParseResult p) => new()
         {
             Redis = p.GetValue(Redis),
             DataDirectory = p.GetValue(Data)!,
             Address = p.GetValue(Address)!,
+            Advertise = p.GetValue(Advertise),
             SiloPort = p.GetValue(SiloPort),
             GatewayPort = p.GetValue(GatewayPort),
             ClusterId = p.GetValue(ClusterId)!,
             ReportJournal = p.GetValue(Journal),
             Primary = p.GetValue(Primary),
+            Http = p.GetValue(Http)!,
+            Otlp = p.GetValue(Otlp),
+            OtlpProtocol = p.GetValue(OtlpProtocol)!,
+            Findings = p.GetValue(Findings),
         };
 
-        public IEnumerable<Option> All => [Redis, Data, Address, SiloPort, GatewayPort, ClusterId, Journal, Primary];
+        public IEnumerable<Option> All => [Redis, Data, Address, Advertise, SiloPort, GatewayPort, ClusterId, Journal, Primary, Http, Otlp, OtlpProtocol, Findings];
     }
 
+    /// <summary>Host options: each flag's default comes from its FUZZFARM_* variable when set (the flag wins).</summary>
     private static HostArgs NewHostArgs(bool redisRequired) => new(
-        new Option<string?>("--redis") { Description = "Redis HOST:PORT for membership and storage" + (redisRequired ? "" : " (default: local mode)"), Required = redisRequired },
-        new Option<string>("--data") { Description = "Local mode: state and finding files (default ./fuzzfarm-data)", DefaultValueFactory = _ => "fuzzfarm-data" },
-        new Option<string>("--address") { Description = "Address to listen on and advertise (default 127.0.0.1)", DefaultValueFactory = _ => "127.0.0.1" },
-        new Option<int>("--silo-port") { Description = "Silo-to-silo port (default 11111)", DefaultValueFactory = _ => 11111 },
-        new Option<int>("--gateway-port") { Description = "Client gateway port (default 30000)", DefaultValueFactory = _ => 30000 },
-        new Option<string>("--cluster-id") { Description = "Cluster id (default fuzzfarm)", DefaultValueFactory = _ => "fuzzfarm" },
-        new Option<string?>("--report-journal") { Description = "Append every durable finding report to this file (audits, the kill test)" },
-        new Option<string?>("--primary") { Description = "Local mode, several silos on one machine: the first silo's HOST:SILOPORT" });
+        Text("--redis", "Redis HOST:PORT for membership and storage" + (redisRequired ? "" : " (default: local mode)"), null),
+        Text("--data", "Local mode: state and finding files (default ./fuzzfarm-data)", "fuzzfarm-data")!,
+        Text("--address", "Address to listen on (default 127.0.0.1)", "127.0.0.1")!,
+        Text("--advertise", "Address to advertise to other silos (default: --address; 'hostname': this host's address)", null),
+        Number("--silo-port", "Silo-to-silo port (default 11111)", 11111),
+        Number("--gateway-port", "Client gateway port (default 30000)", 30000),
+        Text("--cluster-id", "Cluster id (default fuzzfarm)", "fuzzfarm")!,
+        Text("--report-journal", "Append every durable finding report to this file (audits, the kill test)", null),
+        Text("--primary", "Local mode, several silos on one machine: the first silo's HOST:SILOPORT", null),
+        Text("--http", "HTTP listener for /metrics, the web dashboard and /healthz (default 127.0.0.1:5080; port 0: any; 'off')", "127.0.0.1:5080")!,
+        Text("--otlp", "OTLP endpoint for metrics and traces, e.g. http://127.0.0.1:4317 (default: none)", null),
+        Text("--otlp-protocol", "grpc (default) or http/protobuf", "grpc")!,
+        Text("--findings", "Also write acknowledged findings here as .trace + .json (default: DATA/findings locally, none with Redis)", null));
+
+    private static string Variable(string flag) => FuzzFarmHostOptions.EnvironmentVariables.Single(e => e.Flag == flag).Variable;
+
+#pragma warning disable CS8619 // a null default is the point for the optional ones
+    private static Option<string?> Text(string flag, string description, string? fallback) => new(flag)
+    {
+        Description = $"{description} [env {Variable(flag)}]",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(Variable(flag)) is { Length: > 0 } v ? v : fallback,
+    };
+#pragma warning restore CS8619
+
+    private static Option<int> Number(string flag, string description, int fallback) => new(flag)
+    {
+        Description = $"{description} [env {Variable(flag)}]",
+        DefaultValueFactory = _ =>
+        {
+            var name = Variable(flag);
+            if (Environment.GetEnvironmentVariable(name) is not { Length: > 0 } v) return fallback;
+            return int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+                ? n
+                : throw new UsageException($"{name}='{v}' is not a number ({flag})");
+        },
+    };
 
     public static Command Run(TextWriter stdout, TextWriter stderr)
     {
@@ -73,13 +110,53 @@ internal static class FarmCommands
         {
             var options = host.Read(parse);
             using var app = BuildSilo(options);
-            app.Start();
+            StartHost(app, options);
             stdout.WriteLine($"silo up: {options.Address}:{options.SiloPort} (gateway {options.GatewayPort}), cluster '{options.ClusterId}', {(options.Redis is null ? $"local, data {Path.GetFullPath(options.DataDirectory)}" : $"redis {options.Redis}")}");
+            if (FuzzFarmSilo.HttpAddress(app) is { } web) stdout.WriteLine($"dashboard {web}  metrics {new Uri(web, "metrics")}");
             stdout.Flush();
             app.WaitForShutdown();
             return ExitCodes.Clean;
         });
         return command;
+    }
+
+    /// <summary><c>fuzzfarm health</c>: is the silo at --url (default: FUZZFARM_HTTP's /healthz) up? For container health checks.</summary>
+    public static Command Health(TextWriter stdout, TextWriter stderr)
+    {
+        var url = new Option<string?>("--url") { Description = "The silo's /healthz URL (default: http://FUZZFARM_HTTP/healthz, 0.0.0.0 read as 127.0.0.1)" };
+        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the answer (default 3)", DefaultValueFactory = _ => 3 };
+        var command = new Command("health", "Exit 0 when a silo's HTTP listener answers healthy, 1 otherwise") { url, timeout };
+        command.SetAction(parse =>
+        {
+            var target = parse.GetValue(url) ?? DefaultHealthUrl();
+            if (!Uri.TryCreate(target, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                throw new UsageException($"--url: '{target}' is not an http URL");
+            if (parse.GetValue(timeout) is var t && t <= 0) throw new UsageException("--timeout must be positive");
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)) };
+            try
+            {
+                using var response = http.GetAsync(uri).GetAwaiter().GetResult();
+                var body = response.Content.ReadAsStringAsync().GetAwaiter().GetResult().Trim();
+                (response.IsSuccessStatusCode ? stdout : stderr).WriteLine($"{uri}: {(int)response.StatusCode} {body}");
+                return response.IsSuccessStatusCode ? ExitCodes.Clean : ExitCodes.Violation;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                stderr.WriteLine($"{uri}: not answering ({e.Message})");
+                return ExitCodes.Violation;
+            }
+        });
+        return command;
+    }
+
+    private static string DefaultHealthUrl()
+    {
+        var http = Environment.GetEnvironmentVariable("FUZZFARM_HTTP") is { Length: > 0 } v ? v : "127.0.0.1:5080";
+        if (http == "off") throw new UsageException("FUZZFARM_HTTP is 'off': this silo has no HTTP listener to ask (give --url)");
+        if (!FuzzFarmHostOptions.TryParseEndpoint(http, out var host, out var port))
+            throw new UsageException($"FUZZFARM_HTTP='{http}' is not HOST:PORT");
+        if (host is "0.0.0.0" or "[::]" or "::") host = "127.0.0.1";
+        return $"http://{host}:{port}/healthz";
     }
 
     public static Command Campaign(TextWriter stdout)
@@ -161,12 +238,13 @@ internal static class FarmCommands
         Console.CancelKeyPress += onCancel;
         try
         {
-            app.Start();
+            StartHost(app, options);
             var client = app.Services.GetRequiredService<IClusterClient>();
             var campaign = client.GetGrain<ICampaignGrain>(name);
             var spec = new CampaignSpec { Machines = DefaultMachines, Variants = [.. VariantCatalog.Ids], Envs = DefaultEnvs, Seed = seed, MaxSeconds = seconds };
             var data = Path.GetFullPath(options.DataDirectory);
             stdout.WriteLine($"fuzzfarm run: local silo on {options.Address}:{options.SiloPort}, data in {data}");
+            if (FuzzFarmSilo.HttpAddress(app) is { } web) stdout.WriteLine($"dashboard: {web} (live while the campaign runs; Prometheus metrics at {new Uri(web, "metrics")})");
             var clock = Stopwatch.StartNew();
             var status = campaign.Start(spec).GetAwaiter().GetResult();
             stdout.WriteLine($"campaign '{name}': {status.Machines.Count} machine grains ({spec.Machines.Count} machines × {spec.Variants.Count} variants × {spec.Envs.Count} envs), seed {seed}");
@@ -198,13 +276,19 @@ internal static class FarmCommands
         }
     }
 
-    internal static IHost BuildSilo(FuzzFarmHostOptions options, Action<FarmOptions>? farm = null)
+    internal static IHost BuildSilo(FuzzFarmHostOptions options, Action<FarmOptions>? farm = null) => FuzzFarmSilo.Build(options, farm);
+
+    /// <summary>Starts a silo host; a listener that cannot bind is a usage error naming the flag, not a stack trace.</summary>
+    private static void StartHost(IHost app, FuzzFarmHostOptions options)
     {
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
-            .AddFilter("Orleans.Runtime.Silo", LogLevel.Error).AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
-        builder.UseOrleans(silo => silo.AddFuzzFarm(options, farm));
-        return builder.Build();
+        try
+        {
+            app.Start();
+        }
+        catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new UsageException($"--http {options.Http}: {e.Message} (another silo or program has it; pick another port, 0 for any, or 'off')");
+        }
     }
 
     private static int WithClient(FuzzFarmHostOptions options, Func<IClusterClient, Task<int>> action)

@@ -25,6 +25,9 @@ public sealed record FindingReport
 
     /// <summary>Times the signature was hit on that machine since the last report (1 for a new finding).</summary>
     [Id(15)] public long Hits { get; init; } = 1;
+
+    /// <summary>The W3C trace context of the span that found and minimized it (empty when nothing was tracing).</summary>
+    [Id(16)] public string TraceParent { get; init; } = "";
 }
 
 /// <summary>The aggregator's record of one signature across the cluster.</summary>

@@ -55,11 +55,25 @@ public interface ICampaignGrain : IGrainWithStringKey
     Task<CampaignStatus> Status();
 }
 
+/// <summary>Every campaign ever started in the cluster, by name (what the web dashboard lists).</summary>
+[Alias("fuzzfarm.ICampaignDirectoryGrain")]
+public interface ICampaignDirectoryGrain : IGrainWithStringKey
+{
+    [Alias("Register")]
+    Task Register(string campaign);
+
+    [Alias("Names")]
+    Task<IReadOnlyList<string>> Names();
+}
+
 /// <summary>Well-known grain keys.</summary>
 public static class FarmKeys
 {
     /// <summary>The one aggregator of a cluster.</summary>
     public const string Aggregator = "global";
+
+    /// <summary>The one campaign directory of a cluster.</summary>
+    public const string Directory = "global";
 
     /// <summary>The storage provider every FuzzFarm grain uses.</summary>
     public const string Storage = "fuzzfarm";

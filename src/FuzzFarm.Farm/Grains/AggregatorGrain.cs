@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using FuzzFarm.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace FuzzFarm.Farm;
@@ -9,19 +11,33 @@ namespace FuzzFarm.Farm;
 public sealed class AggregatorGrain(
     [PersistentState("ledger", FarmKeys.Storage)] IPersistentState<LedgerState> state,
     IFindingSink sink,
+    FuzzFarmMetrics metrics,
+    TimeProvider time,
     ILogger<AggregatorGrain> logger) : Grain, IAggregatorGrain
 {
     private FindingsLedger _ledger = null!;
+    private volatile SignatureSample[] _signatures = [];
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _ledger = new FindingsLedger(state.State);
+        Snapshot();
+        metrics.Announce();
+        metrics.SetLedger(() => _signatures);
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        metrics.SetLedger(null);
         return Task.CompletedTask;
     }
 
     public async Task<IngestResult> Ingest(IReadOnlyList<FindingReport> batch)
     {
-        var result = _ledger.Ingest(batch);
+        var started = time.GetUtcNow();
+        var outcomes = new List<(FindingReport Report, IngestOutcome Outcome)>(batch.Count);
+        var result = _ledger.Ingest(batch, (r, o) => outcomes.Add((r, o)));
         if (result.NewSignatures + result.SmallerReproducers + result.Duplicates > 0)
         {
             state.State = _ledger.State;
@@ -39,6 +55,10 @@ public sealed class AggregatorGrain(
             }
         }
 
+        // Counted once durable (a failed write is retried by the sender and would count twice otherwise).
+        Snapshot();
+        Observe(outcomes, started);
+
         foreach (var key in _ledger.LastChanged.ToList())
         {
             if (!_ledger.TryGet(key, out var record)) continue;
@@ -54,6 +74,30 @@ public sealed class AggregatorGrain(
         }
 
         return result;
+    }
+
+    private void Snapshot() =>
+        _signatures = [.. _ledger.Records.Select(r => new SignatureSample(r.Title, r.Variant, r.Invariant, r.Env, r.Hits))];
+
+    /// <summary>Metrics, and one span per report continuing the trace its machine grain started (parent: TraceParent).</summary>
+    private void Observe(List<(FindingReport Report, IngestOutcome Outcome)> outcomes, DateTimeOffset started)
+    {
+        var accepted = 0;
+        foreach (var (r, outcome) in outcomes)
+        {
+            if (outcome != IngestOutcome.Replayed) accepted++;
+            if (outcome == IngestOutcome.New) metrics.FindingAccepted(r.Title, r.Variant, r.Invariant, r.Env);
+            if (outcome is IngestOutcome.Duplicate or IngestOutcome.Smaller) metrics.DuplicatesAtAggregator(1);
+            if (!ActivityContext.TryParse(r.TraceParent, null, out var parent)) parent = default;
+            using var span = FuzzFarmTelemetry.Source.StartActivity(
+                FuzzFarmTelemetry.Activities.Aggregate, ActivityKind.Consumer, parent, startTime: started);
+            span?.SetTag(FuzzFarmTelemetry.Tags.Signature, r.SignatureKey)
+                .SetTag(FuzzFarmTelemetry.Tags.Machine, r.MachineKey)
+                .SetTag(FuzzFarmTelemetry.Tags.Outcome, outcome.ToString().ToLowerInvariant())
+                .SetTag(FuzzFarmTelemetry.Tags.Silo, RuntimeIdentity);
+        }
+
+        metrics.ReportsIngested(accepted);
     }
 
     public Task<IReadOnlyList<FindingRecord>> Findings() => Task.FromResult<IReadOnlyList<FindingRecord>>([.. _ledger.Records]);

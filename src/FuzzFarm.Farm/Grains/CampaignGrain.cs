@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using FuzzFarm.Language;
+using FuzzFarm.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace FuzzFarm.Farm;
@@ -39,6 +41,8 @@ public sealed class CampaignGrain(
             throw new ArgumentException("a campaign needs at least one machine, variant and env");
         foreach (var m in spec.Machines.Where(m => m != "swarm")) TraceParser.ParseMachine(m);
         var name = this.GetPrimaryKeyString();
+        using var span = FuzzFarmTelemetry.Source.StartActivity(FuzzFarmTelemetry.Activities.CampaignStart, ActivityKind.Internal);
+        span?.SetTag(FuzzFarmTelemetry.Tags.Campaign, name).SetTag(FuzzFarmTelemetry.Tags.Silo, RuntimeIdentity);
         var deadline = spec.MaxSeconds is { } s ? time.GetUtcNow().AddSeconds(s) : (DateTimeOffset?)null;
         var jobs = new List<(string Key, MachineAssignment Assignment)>();
         foreach (var variant in spec.Variants)
@@ -60,7 +64,9 @@ public sealed class CampaignGrain(
 
         state.State = new CampaignGrainState { Spec = spec, Machines = [.. jobs.Select(j => j.Key)], State = "running", Started = time.GetUtcNow() };
         await state.WriteStateAsync();
+        await GrainFactory.GetGrain<ICampaignDirectoryGrain>(FarmKeys.Directory).Register(name);
         await Task.WhenAll(jobs.Select(j => GrainFactory.GetGrain<IMachineGrain>(j.Key).Start(j.Assignment)));
+        span?.SetTag(FuzzFarmTelemetry.Tags.Machines, jobs.Count);
         StartKeepAlive();
         logger.LogInformation("campaign {Name} started: {Count} machine grains", name, jobs.Count);
         return await Status();
@@ -68,6 +74,9 @@ public sealed class CampaignGrain(
 
     public async Task Stop()
     {
+        using var span = FuzzFarmTelemetry.Source.StartActivity(FuzzFarmTelemetry.Activities.CampaignStop, ActivityKind.Internal);
+        span?.SetTag(FuzzFarmTelemetry.Tags.Campaign, this.GetPrimaryKeyString()).SetTag(FuzzFarmTelemetry.Tags.Silo, RuntimeIdentity)
+            .SetTag(FuzzFarmTelemetry.Tags.Machines, state.State.Machines.Count);
         _keepAlive?.Dispose();
         _keepAlive = null;
         await Task.WhenAll(state.State.Machines.Select(k => GrainFactory.GetGrain<IMachineGrain>(k).Stop()));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FuzzFarm.Engine;
 using FuzzFarm.Language;
 using FuzzFarm.Model;
+using FuzzFarm.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -38,7 +39,8 @@ public sealed class MachineGrain(
     IReportJournal journal,
     IOptions<FarmOptions> options,
     TimeProvider time,
-    ILogger<MachineGrain> logger) : Grain, IMachineGrain, IEngineListener
+    FuzzFarmMetrics metrics,
+    ILogger<MachineGrain> logger) : Grain, IMachineGrain, IEngineListener, IMachineSampleSource
 {
     private static readonly ResiliencePipeline _sharedPipeline = ReportingResilience.Create();
     private readonly List<byte[]> _exchange = [];
@@ -52,9 +54,26 @@ public sealed class MachineGrain(
     private long _sessionBase;
     private long _lastSave;
     private IGrainTimer? _drain;
+    private volatile MachineSample? _sample;
+    private long _rateStamp;
+    private long _rateExecutions;
+    private double _rate;
+    private Activity? _findingSpan;
+    private Activity? _minimizeSpan;
+    private Activity? _outerSpan;
+    private long _minimizeStart;
+
+    MachineSample? IMachineSampleSource.Sample => _sample;
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        metrics.Unregister(this);
+        return Task.CompletedTask;
+    }
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        metrics.Register(this);
         // A grain whose silo died resumes its job when it is activated again (the campaign pings its machines).
         if (state.State.Assignment is { } a && !state.State.Stopped && !Expired(a))
         {
@@ -67,6 +86,8 @@ public sealed class MachineGrain(
             // Finished (or out of time) while reports were still undelivered: keep delivering them.
             StartDrain();
         }
+
+        Publish();
     }
 
     public async Task Start(MachineAssignment assignment)
@@ -91,6 +112,8 @@ public sealed class MachineGrain(
         await state.WriteStateAsync();
         await Deliver();
         if (state.State.Outbox.Count > 0) StartDrain();
+        _rate = 0;
+        Publish();
     }
 
     private long Total => _session is null ? state.State.ExecutionsBefore : _sessionBase + _session.Executions;
@@ -192,6 +215,7 @@ public sealed class MachineGrain(
 
         await Deliver();
         await Exchange();
+        Publish();
         if (Expired(a) || (a.MaxExecutions > 0 && Total >= a.MaxExecutions))
         {
             logger.LogInformation("machine {Key} finished its budget", this.GetPrimaryKeyString());
@@ -232,6 +256,29 @@ public sealed class MachineGrain(
         }
     }
 
+    /// <summary>Replaces the sample the silo's metrics read (the rate over the last second or more).</summary>
+    private void Publish()
+    {
+        var now = time.GetTimestamp();
+        var total = Total;
+        var elapsed = time.GetElapsedTime(_rateStamp, now);
+        if (_rateStamp == 0 || total < _rateExecutions)
+        {
+            (_rateStamp, _rateExecutions) = (now, total);
+        }
+        else if (elapsed >= TimeSpan.FromSeconds(1))
+        {
+            _rate = (total - _rateExecutions) / elapsed.TotalSeconds;
+            (_rateStamp, _rateExecutions) = (now, total);
+        }
+
+        var a = state.State.Assignment;
+        _sample = new MachineSample(
+            this.GetPrimaryKeyString(), a?.Campaign ?? "", a?.Variant ?? "", a?.Env ?? "", total, _session is null ? 0 : _rate,
+            _session?.Edges ?? 0, _session?.Features ?? 0, _session?.CorpusCount ?? 0, state.State.Outbox.Count, _retries,
+            _session?.ReplayDropped ?? 0, _session?.Duplicates ?? 0);
+    }
+
     private async Task Exchange()
     {
         var a = state.State.Assignment;
@@ -247,9 +294,47 @@ public sealed class MachineGrain(
         }
     }
 
+    void IEngineListener.OnMinimizing(in Signature signature)
+    {
+        // A finding is the root of its own trace (not a child of whatever timer tick found it); minimization is its
+        // child, and the aggregator continues the trace from the report's TraceParent, on whichever silo it lives.
+        _outerSpan = Activity.Current;
+        Activity.Current = null;
+        var a = state.State.Assignment;
+        _findingSpan = FuzzFarmTelemetry.Source.StartActivity(FuzzFarmTelemetry.Activities.Finding, ActivityKind.Internal);
+        _findingSpan?.SetTag(FuzzFarmTelemetry.Tags.Machine, this.GetPrimaryKeyString())
+            .SetTag(FuzzFarmTelemetry.Tags.Campaign, a?.Campaign)
+            .SetTag(FuzzFarmTelemetry.Tags.Variant, signature.Variant)
+            .SetTag(FuzzFarmTelemetry.Tags.Invariant, Invariants.Id(signature.Invariant))
+            .SetTag(FuzzFarmTelemetry.Tags.Signature, signature.Key)
+            .SetTag(FuzzFarmTelemetry.Tags.Silo, RuntimeIdentity);
+        _minimizeSpan = FuzzFarmTelemetry.Source.StartActivity(FuzzFarmTelemetry.Activities.Minimize, ActivityKind.Internal);
+        _minimizeStart = time.GetTimestamp();
+    }
+
+    void IEngineListener.OnReplayDropped(in Signature signature)
+    {
+        _minimizeSpan?.SetTag(FuzzFarmTelemetry.Tags.Outcome, "replay-gate-dropped");
+        EndFindingSpans(signature, events: 0);
+    }
+
+    private string EndFindingSpans(in Signature signature, int events)
+    {
+        metrics.Minimized(time.GetElapsedTime(_minimizeStart), signature.Variant, Invariants.Id(signature.Invariant));
+        _minimizeSpan?.SetTag(FuzzFarmTelemetry.Tags.Events, events);
+        _minimizeSpan?.Dispose();
+        var parent = _findingSpan?.Id ?? "";
+        _findingSpan?.Dispose();
+        (_findingSpan, _minimizeSpan) = (null, null);
+        Activity.Current = _outerSpan;
+        _outerSpan = null;
+        return parent;
+    }
+
     void IEngineListener.OnFinding(Finding finding)
     {
         var a = state.State.Assignment!;
+        var traceParent = EndFindingSpans(finding.Signature, finding.Program.Events.Length);
         var seq = state.State.NextSequence++;
         state.State.Outbox.Add(new FindingReport
         {
@@ -268,6 +353,7 @@ public sealed class MachineGrain(
             FoundAt = time.GetUtcNow(),
             Assumptions = AssumptionNames.Format(finding.Violation.Assumptions),
             Machine = TraceWriter.FormatMachine(finding.Program.Machine),
+            TraceParent = traceParent,
         });
         _dirty = true;
     }

@@ -38,7 +38,7 @@ public sealed class FindingsLedger
     private readonly HashSet<string> _changed = [];
 
     /// <summary>Folds a batch in. Reports are taken in order; a report at or below its machine's last accepted sequence is a replay.</summary>
-    public IngestResult Ingest(IEnumerable<FindingReport> batch)
+    public IngestResult Ingest(IEnumerable<FindingReport> batch, Action<FindingReport, IngestOutcome>? each = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
         int fresh = 0, smaller = 0, duplicates = 0, replayed = 0;
@@ -49,6 +49,7 @@ public sealed class FindingsLedger
             {
                 replayed++;
                 _state.ReplaysIgnored++;
+                each?.Invoke(r, IngestOutcome.Replayed);
                 continue;
             }
 
@@ -65,6 +66,7 @@ public sealed class FindingsLedger
                 };
                 _changed.Add(r.SignatureKey);
                 fresh++;
+                each?.Invoke(r, IngestOutcome.New);
                 continue;
             }
 
@@ -82,6 +84,11 @@ public sealed class FindingsLedger
                 rec.Assumptions = r.Assumptions;
                 _changed.Add(r.SignatureKey);
                 smaller++;
+                each?.Invoke(r, IngestOutcome.Smaller);
+            }
+            else
+            {
+                each?.Invoke(r, IngestOutcome.Duplicate);
             }
         }
 
@@ -106,6 +113,22 @@ public sealed class FindingsLedger
         var i = list.BinarySearch(value, StringComparer.Ordinal);
         if (i < 0) list.Insert(~i, value);
     }
+}
+
+/// <summary>What the ledger did with one report.</summary>
+public enum IngestOutcome
+{
+    /// <summary>A signature not seen before.</summary>
+    New,
+
+    /// <summary>A known signature with a smaller reproducer (kept).</summary>
+    Smaller,
+
+    /// <summary>A known signature; its hits are counted, the reproducer is not kept.</summary>
+    Duplicate,
+
+    /// <summary>A report already accepted (a redelivery): ignored.</summary>
+    Replayed,
 }
 
 /// <summary>

@@ -32,6 +32,9 @@ public sealed class FarmSiloConfigurator : ISiloConfigurator
         siloBuilder.Services.AddSingleton<IReportJournal>(FarmClusterFixture.Journal);
         siloBuilder.Services.AddSingleton<IFindingSink, NoFindingSink>();
         siloBuilder.Services.AddSingleton(TimeProvider.System);
+        siloBuilder.Services.AddMetrics();
+        siloBuilder.Services.AddSingleton<FuzzFarm.Telemetry.FuzzFarmMetrics>();
+        siloBuilder.AddActivityPropagation();
         siloBuilder.Services.Configure<FarmOptions>(o => o.SliceBudget = TimeSpan.FromMilliseconds(10));
         siloBuilder.Services.AddSingleton<PlacementStrategy, HashBasedPlacement>();
     }

@@ -175,7 +175,7 @@ public sealed class RealClusterTests(ITestOutputHelper output) : IDisposable
         [
             ProcessHarness.FuzzFarmDll, "silo", "--redis", $"127.0.0.1:{RedisPort}", "--address", "127.0.0.1",
             "--silo-port", SiloPort(i).ToString(CultureInfo.InvariantCulture), "--gateway-port", GatewayPort(i).ToString(CultureInfo.InvariantCulture),
-            "--cluster-id", _clusterId, "--report-journal", Journal(i),
+            "--cluster-id", _clusterId, "--report-journal", Journal(i), "--http", "127.0.0.1:0",
         ], Path.Combine(_dir, $"silo-{i}.log")));
     }
 

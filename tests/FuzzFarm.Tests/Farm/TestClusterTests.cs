@@ -165,7 +165,8 @@ public sealed class AggregatorDurabilityTests
     public async Task BatchWhoseWriteFailed_IsNotAcknowledgedOnRedelivery_BeforeItIsDurable()
     {
         var storage = new FlakyState(failures: 1);
-        var grain = new AggregatorGrain(storage, new NoFindingSink(), NullLogger<AggregatorGrain>.Instance);
+        using var capture = new FuzzFarm.Tests.Telemetry.MetricsCapture();
+        var grain = new AggregatorGrain(storage, new NoFindingSink(), capture.Metrics, TimeProvider.System, NullLogger<AggregatorGrain>.Instance);
         await grain.OnActivateAsync(CancellationToken.None);
         FindingReport[] batch = [FarmReports.Report("m", 1, "sig-a")];
 
@@ -176,5 +177,8 @@ public sealed class AggregatorDurabilityTests
         Assert.Equal(new IngestResult(NewSignatures: 1, 0, 0, Replayed: 0), retry);
         var record = Assert.Single(await grain.Findings());
         Assert.Equal(1, record.Hits);
+        // Counted once: the failed attempt recorded nothing.
+        Assert.Equal(1, capture.Sum(FuzzFarm.Telemetry.FuzzFarmTelemetry.Instruments.Findings));
+        Assert.Equal(1, capture.Sum(FuzzFarm.Telemetry.FuzzFarmTelemetry.Instruments.ReportsIngested));
     }
 }
