@@ -1,3 +1,4 @@
+using FuzzFarm.Engine;
 using System.CommandLine;
 using FuzzFarm.Cli.Replay;
 using FuzzFarm.Model;

@@ -1,3 +1,4 @@
+using FuzzFarm.Engine;
 using System.Text.Json;
 using FuzzFarm.Model;
 

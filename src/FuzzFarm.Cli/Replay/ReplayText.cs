@@ -1,3 +1,4 @@
+using FuzzFarm.Engine;
 using System.Text;
 using FuzzFarm.Language;
 using FuzzFarm.Model;

@@ -1,13 +1,50 @@
 using FuzzFarm.Language;
 using FuzzFarm.Model;
 
-namespace FuzzFarm.Cli.Replay;
+namespace FuzzFarm.Engine;
 
-/// <summary>One line of the per-CPU timeline: during event <see cref="Event"/>, on <see cref="Cpu"/>'s lane.</summary>
-internal sealed record TimelineEntry(int Event, int Cpu, string Text, bool IsViolation = false);
+/// <summary>What a timeline entry records.</summary>
+public enum TimelineKind
+{
+    /// <summary>A trace event was executed (<see cref="TimelineEntry.Text"/> is its trace line).</summary>
+    Event,
+
+    /// <summary>The boot reached <see cref="TimelineEntry.Phase"/>.</summary>
+    Phase,
+
+    /// <summary>A kernel primitive ran (<see cref="TimelineEntry.Point"/>, <see cref="TimelineEntry.Value"/>).</summary>
+    Primitive,
+
+    /// <summary>A task's call returned (<see cref="TimelineEntry.Value"/> is the result).</summary>
+    Done,
+
+    /// <summary>The model noted something.</summary>
+    Note,
+
+    /// <summary>The oracle reported a violation (<see cref="TimelineEntry.Point"/> is where).</summary>
+    Violation,
+
+    /// <summary>The program ended; in-flight calls ran to completion.</summary>
+    Drain,
+}
+
+/// <summary>One entry of the per-CPU timeline: during event <see cref="Event"/>, on <see cref="Cpu"/>'s lane.</summary>
+public sealed record TimelineEntry(int Event, int Cpu, string Text, bool IsViolation = false)
+{
+    public TimelineKind Kind { get; init; } = IsViolation ? TimelineKind.Violation : TimelineKind.Note;
+
+    public Point? Point { get; init; }
+
+    public BootPhase? Phase { get; init; }
+
+    public long Value { get; init; }
+
+    /// <summary>The task (trace label) the entry belongs to; 0 for the kernel itself.</summary>
+    public int Task { get; init; }
+}
 
 /// <summary>Turns the kernel's observer hooks into readable timeline lines (allocates; never on the hot path).</summary>
-internal sealed class TimelineRecorder : IKernelObserver
+public sealed class TimelineRecorder : IKernelObserver
 {
     private readonly MachineConfig _machine;
     private readonly List<TimelineEntry> _entries = [];
@@ -35,32 +72,41 @@ internal sealed class TimelineRecorder : IKernelObserver
                 break;
         }
 
-        _entries.Add(new TimelineEntry(index, e.Kind == EventKind.Call ? e.Cpu : 0, "> " + TraceWriter.FormatEvent(e, _machine)));
+        _entries.Add(new TimelineEntry(index, e.Kind == EventKind.Call ? e.Cpu : 0, "> " + TraceWriter.FormatEvent(e, _machine))
+        {
+            Kind = TimelineKind.Event, Task = e.Task,
+        });
     }
 
     public void OnPhase(int eventIndex, BootPhase phase) =>
-        _entries.Add(new TimelineEntry(eventIndex, 0, $"phase {TraceNames.Phase(phase)}"));
+        _entries.Add(new TimelineEntry(eventIndex, 0, $"phase {TraceNames.Phase(phase)}") { Kind = TimelineKind.Phase, Phase = phase });
 
     public void OnPrimitive(int eventIndex, byte task, byte cpu, Point point, long value)
     {
         if (point is Point.Oracle or Point.LazyMmu || (point == Point.Warn && value == 0)) return;
         var lane = LaneOf(task, cpu, point);
-        _entries.Add(new TimelineEntry(eventIndex, lane, $"{TaskName(task)} {Describe(point, value)}"));
+        _entries.Add(new TimelineEntry(eventIndex, lane, $"{TaskName(task)} {Describe(point, value)}")
+        {
+            Kind = TimelineKind.Primitive, Point = point, Value = value, Task = task,
+        });
     }
 
     public void OnTaskDone(int eventIndex, byte task, byte cpu, int result)
     {
         var lane = _tasks.TryGetValue(task, out var t) ? t.Cpu : 0;
-        _entries.Add(new TimelineEntry(eventIndex, lane, $"{TaskName(task)} returns {result}"));
+        _entries.Add(new TimelineEntry(eventIndex, lane, $"{TaskName(task)} returns {result}")
+        {
+            Kind = TimelineKind.Done, Value = result, Task = task,
+        });
     }
 
     public void OnNote(int eventIndex, byte cpu, string text) => _entries.Add(new TimelineEntry(eventIndex, cpu, text));
 
     public void OnViolation(in Violation v) =>
-        _entries.Add(new TimelineEntry(v.EventIndex, v.Cpu, $"!! {v.Id}: {v.Detail}", IsViolation: true));
+        _entries.Add(new TimelineEntry(v.EventIndex, v.Cpu, $"!! {v.Id}: {v.Detail}", IsViolation: true) { Point = v.Where, Task = v.TaskLabel });
 
     public void OnDrain(int eventIndex) =>
-        _entries.Add(new TimelineEntry(eventIndex, 0, "end of program: in-flight calls run to completion"));
+        _entries.Add(new TimelineEntry(eventIndex, 0, "end of program: in-flight calls run to completion") { Kind = TimelineKind.Drain });
 
     private int LaneOf(byte task, byte cpu, Point point)
     {

@@ -1,10 +1,10 @@
 using FuzzFarm.Language;
 using FuzzFarm.Model;
 
-namespace FuzzFarm.Cli.Replay;
+namespace FuzzFarm.Engine;
 
 /// <summary>One variant's run of a trace: what the oracle saw, and the timeline of how.</summary>
-internal sealed record VariantReplay(
+public sealed record VariantReplay(
     SplitVariant Variant,
     EnvMode Env,
     IReadOnlyList<Violation> Violations,
@@ -22,7 +22,8 @@ internal sealed record VariantReplay(
     public string Verdict => HasViolation ? "violation" : "clean";
 }
 
-internal static class Replayer
+/// <summary>Runs a trace on one variant with a timeline recorder (for reports and pictures; allocates).</summary>
+public static class Replayer
 {
     public static VariantReplay Replay(EventProgram program, SplitVariant variant, EnvMode env)
     {
