@@ -119,7 +119,10 @@ public sealed class FuzzFarmHostOptions
             problems.Add($"--otlp: '{Otlp}' is not an http(s) URL (for example http://127.0.0.1:4317)");
         if (OtlpProtocol is not ("grpc" or "http/protobuf")) problems.Add($"--otlp-protocol: '{OtlpProtocol}' must be grpc or http/protobuf");
         if (Findings is not null && string.IsNullOrWhiteSpace(Findings)) problems.Add("--findings: empty");
-        return problems;
+        // Name the variable too: a container's silo is configured by variables alone.
+        return [.. problems.Select(p => EnvironmentVariables.FirstOrDefault(e => p.StartsWith(e.Flag + ":", StringComparison.Ordinal)) is { Flag: { } flag } e
+            ? $"{flag} ({e.Variable}){p[flag.Length..]}"
+            : p)];
     }
 
     public static bool TryParseEndpoint(string text, out string host, out int port) => TryParseEndpoint(text, out host, out port, allowZero: false);

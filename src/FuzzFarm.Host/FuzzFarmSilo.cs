@@ -68,7 +68,7 @@ public static class FuzzFarmSilo
         var protocol = options.OtlpProtocol == "http/protobuf" ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("fuzzfarm", serviceVersion: FuzzFarmTelemetry.Version,
-                serviceInstanceId: $"{options.Advertise ?? options.Address}:{options.SiloPort}"))
+                serviceInstanceId: $"{options.AdvertisedAddress()}:{options.SiloPort}"))
             .WithMetrics(m =>
             {
                 m.AddMeter(FuzzFarmTelemetry.MeterName, FuzzFarmTelemetry.OrleansMeterName);

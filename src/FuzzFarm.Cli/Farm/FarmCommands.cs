@@ -72,13 +72,13 @@ internal static class FarmCommands
     private static Option<int> Number(string flag, string description, int fallback) => new(flag)
     {
         Description = $"{description} [env {Variable(flag)}]",
-        DefaultValueFactory = _ =>
+        DefaultValueFactory = result =>
         {
             var name = Variable(flag);
             if (Environment.GetEnvironmentVariable(name) is not { Length: > 0 } v) return fallback;
-            return int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
-                ? n
-                : throw new UsageException($"{name}='{v}' is not a number ({flag})");
+            if (int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return n;
+            result.AddError($"{name}='{v}' is not a number ({flag})"); // a parse error: reported like a bad flag, exit 2
+            return fallback;
         },
     };
 

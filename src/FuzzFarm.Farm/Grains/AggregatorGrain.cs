@@ -17,9 +17,11 @@ public sealed class AggregatorGrain(
 {
     private FindingsLedger _ledger = null!;
     private volatile SignatureSample[] _signatures = [];
+    private string _silo = "";
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _silo = SiloName();
         _ledger = new FindingsLedger(state.State);
         Snapshot();
         metrics.Announce();
@@ -76,6 +78,18 @@ public sealed class AggregatorGrain(
         return result;
     }
 
+    private string SiloName()
+    {
+        try
+        {
+            return RuntimeIdentity;
+        }
+        catch (Exception e) when (e is NullReferenceException or InvalidOperationException)
+        {
+            return ""; // constructed outside a silo (unit tests)
+        }
+    }
+
     private void Snapshot() =>
         _signatures = [.. _ledger.Records.Select(r => new SignatureSample(r.Title, r.Variant, r.Invariant, r.Env, r.Hits))];
 
@@ -94,7 +108,7 @@ public sealed class AggregatorGrain(
             span?.SetTag(FuzzFarmTelemetry.Tags.Signature, r.SignatureKey)
                 .SetTag(FuzzFarmTelemetry.Tags.Machine, r.MachineKey)
                 .SetTag(FuzzFarmTelemetry.Tags.Outcome, outcome.ToString().ToLowerInvariant())
-                .SetTag(FuzzFarmTelemetry.Tags.Silo, RuntimeIdentity);
+                .SetTag(FuzzFarmTelemetry.Tags.Silo, _silo);
         }
 
         metrics.ReportsIngested(accepted);

@@ -104,6 +104,7 @@ public sealed class MachineGrain(
 
     public async Task Stop()
     {
+        Publish();
         _timer?.Dispose();
         _timer = null;
         state.State.Stopped = true;
@@ -273,10 +274,12 @@ public sealed class MachineGrain(
         }
 
         var a = state.State.Assignment;
+        var last = _sample;
+        // A stopped machine keeps showing the coverage it reached (a finished campaign's dashboards stay meaningful).
         _sample = new MachineSample(
             this.GetPrimaryKeyString(), a?.Campaign ?? "", a?.Variant ?? "", a?.Env ?? "", total, _session is null ? 0 : _rate,
-            _session?.Edges ?? 0, _session?.Features ?? 0, _session?.CorpusCount ?? 0, state.State.Outbox.Count, _retries,
-            _session?.ReplayDropped ?? 0, _session?.Duplicates ?? 0);
+            _session?.Edges ?? last?.Edges ?? 0, _session?.Features ?? last?.Features ?? 0, _session?.CorpusCount ?? last?.Corpus ?? 0,
+            state.State.Outbox.Count, _retries, _session?.ReplayDropped ?? last?.ReplayDrops ?? 0, _session?.Duplicates ?? last?.Duplicates ?? 0);
     }
 
     private async Task Exchange()

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using FuzzFarm.Telemetry;
 using System.Collections.Concurrent;
 using FuzzFarm.Farm;
 using FuzzFarm.Host;
@@ -59,6 +62,31 @@ public sealed class FarmClusterFixture : IAsyncLifetime
     };
 
     private Task<CampaignOutcome>? _campaign;
+    private ActivityListener? _spans;
+    private MeterListener? _meters;
+
+    /// <summary>Every FuzzFarm and Orleans-application span stopped in any silo of the cluster (in-process silos).</summary>
+    public ConcurrentQueue<Activity> Spans { get; } = new();
+
+    /// <summary>Event-driven FuzzFarm measurements of every silo: instrument|tags → sum.</summary>
+    public ConcurrentDictionary<string, double> Measured { get; } = new();
+
+    /// <summary>Reads every silo's observable FuzzFarm instruments now: (instrument, tags, value) per measurement.</summary>
+    public List<(string Instrument, Dictionary<string, string> Tags, double Value)> Observe()
+    {
+        var list = new List<(string, Dictionary<string, string>, double)>();
+        lock (_observed)
+        {
+            _observed.Clear();
+            _meters!.RecordObservableInstruments();
+            list.AddRange(_observed);
+        }
+
+        return list;
+    }
+
+    private readonly List<(string, Dictionary<string, string>, double)> _observed = [];
+    private readonly ConcurrentBag<object> _scopes = [];
 
     public TestCluster Cluster { get; private set; } = null!;
 
@@ -67,10 +95,32 @@ public sealed class FarmClusterFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        _spans = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name is FuzzFarmTelemetry.ActivitySourceName or FuzzFarmTelemetry.OrleansActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = Spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(_spans);
+        _meters = new MeterListener
+        {
+            InstrumentPublished = (i, l) =>
+            {
+                if (i.Meter.Name == FuzzFarmTelemetry.MeterName) l.EnableMeasurementEvents(i);
+            },
+        };
+        _meters.SetMeasurementEventCallback<long>((i, v, t, _) => Record(i, v, t));
+        _meters.SetMeasurementEventCallback<int>((i, v, t, _) => Record(i, v, t));
+        _meters.SetMeasurementEventCallback<double>((i, v, t, _) => Record(i, v, t));
+        _meters.Start();
+        // (The silos' meter factories are known once they run: measurements of other meters named FuzzFarm, from
+        // other tests in this process, are left out by scope.)
         var builder = new TestClusterBuilder(3);
         builder.AddSiloBuilderConfigurator<FarmSiloConfigurator>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();
+        foreach (var silo in Cluster.Silos.OfType<InProcessSiloHandle>())
+            _scopes.Add(silo.SiloHost.Services.GetRequiredService<IMeterFactory>());
     }
 
     private async Task<CampaignOutcome> RunCampaign()
@@ -94,8 +144,25 @@ public sealed class FarmClusterFixture : IAsyncLifetime
         static bool Done(CampaignStatus s) => s.State == "finished" || (s.Machines.Count > 0 && s.Machines.All(m => !m.Running && m.Silo != "unreachable"));
     }
 
+    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        if (!_scopes.Contains(instrument.Meter.Scope)) return;
+        var map = new Dictionary<string, string>();
+        foreach (var t in tags) map[t.Key] = t.Value?.ToString() ?? "";
+        if (instrument.IsObservable)
+        {
+            lock (_observed) _observed.Add((instrument.Name, map, value));
+            return;
+        }
+
+        var key = instrument.Name + "|" + string.Join(",", map.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
+        Measured.AddOrUpdate(key, value, (_, v) => v + value);
+    }
+
     public async ValueTask DisposeAsync()
     {
+        _spans?.Dispose();
+        _meters?.Dispose();
         if (Cluster is null) return;
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();

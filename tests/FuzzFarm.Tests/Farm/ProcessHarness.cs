@@ -199,7 +199,8 @@ internal static class ProcessHarness
     }
 
     /// <summary>Runs a command to its end (killed with its tree after <paramref name="timeout"/>, exit code -1).</summary>
-    public static async Task<CommandResult> Run(string fileName, IReadOnlyList<string> args, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<CommandResult> Run(
+        string fileName, IReadOnlyList<string> args, TimeSpan timeout, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -208,6 +209,7 @@ internal static class ProcessHarness
             UseShellExecute = false,
         };
         foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);

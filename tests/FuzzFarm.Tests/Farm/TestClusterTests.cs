@@ -9,7 +9,7 @@ namespace FuzzFarm.Tests.Farm;
 /// A campaign on a three-silo test cluster: two machine grains per variant find the same bugs, the aggregator keeps
 /// one record per signature with both machines, and nothing a machine grain made durable is missing.
 /// </summary>
-public sealed class TestClusterTests(FarmClusterFixture fixture) : IClassFixture<FarmClusterFixture>
+public sealed partial class TestClusterTests(FarmClusterFixture fixture) : IClassFixture<FarmClusterFixture>
 {
     private static string Describe(CampaignOutcome o) =>
         $"state {o.Final.State}, machines: {string.Join("; ", o.Final.Machines.Select(m => $"{m.Key} running={m.Running} execs={m.Executions} findings={m.Findings} outbox={m.Outbox} retries={m.Retries} silo={m.Silo}"))}; " +
