@@ -74,7 +74,7 @@ internal static class FarmBenchCommand
 
             var data = Path.Combine(Path.GetTempPath(), $"fuzzfarm-fb-{Environment.ProcessId}");
             var ports = FreePorts(2);
-            using var app = FarmCommands.BuildSilo(new FuzzFarmHostOptions { DataDirectory = data, SiloPort = ports[0], GatewayPort = ports[1] });
+            using var app = FarmCommands.BuildSilo(new FuzzFarmHostOptions { DataDirectory = data, SiloPort = ports[0], GatewayPort = ports[1], Http = "127.0.0.1:0" });
             app.Start();
             var client = app.Services.GetRequiredService<IClusterClient>();
             var campaign = client.GetGrain<ICampaignGrain>("overhead");
@@ -132,7 +132,7 @@ internal static class FarmBenchCommand
 
         var data = Path.Combine(Path.GetTempPath(), $"fuzzfarm-fb-ingest-{Environment.ProcessId}");
         var ports = FreePorts(2);
-        using var app = FarmCommands.BuildSilo(new FuzzFarmHostOptions { DataDirectory = data, SiloPort = ports[0], GatewayPort = ports[1] });
+        using var app = FarmCommands.BuildSilo(new FuzzFarmHostOptions { DataDirectory = data, SiloPort = ports[0], GatewayPort = ports[1], Http = "127.0.0.1:0" });
         app.Start();
         var client = app.Services.GetRequiredService<IClusterClient>();
         var gateway = client.GetGrain<IReportGateway>(0);
@@ -184,7 +184,7 @@ internal static class FarmBenchCommand
                     var args = new List<string>
                     {
                         Path.Combine(AppContext.BaseDirectory, "fuzzfarm.dll"), "silo", "--data", data, "--silo-port", ports[2 * i].ToString(CultureInfo.InvariantCulture),
-                        "--gateway-port", ports[(2 * i) + 1].ToString(CultureInfo.InvariantCulture), "--cluster-id", cluster,
+                        "--gateway-port", ports[(2 * i) + 1].ToString(CultureInfo.InvariantCulture), "--cluster-id", cluster, "--http", "127.0.0.1:0",
                     };
                     if (i > 0) args.AddRange(["--primary", $"127.0.0.1:{ports[0]}"]);
                     var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
