@@ -198,6 +198,22 @@ internal static class ProcessHarness
         return false;
     }
 
+    /// <summary>The last <paramref name="count"/> lines of a log a process may still be appending to (long lines cut).</summary>
+    public static string Tail(string path, int count)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(stream);
+            var lines = reader.ReadToEnd().Split('\n');
+            return string.Join('\n', lines.TakeLast(count).Select(l => l.Length > 400 ? l[..400] + "…" : l));
+        }
+        catch (IOException e)
+        {
+            return e.Message;
+        }
+    }
+
     /// <summary>Runs a command to its end (killed with its tree after <paramref name="timeout"/>, exit code -1).</summary>
     public static async Task<CommandResult> Run(
         string fileName, IReadOnlyList<string> args, TimeSpan timeout, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)

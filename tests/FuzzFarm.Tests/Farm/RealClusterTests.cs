@@ -148,7 +148,7 @@ public sealed class RealClusterTests(ITestOutputHelper output) : IDisposable
         catch (Exception) when (!_passed)
         {
             Log("FAILED; process logs (tails) follow; everything is kept in " + _dir);
-            foreach (var p in _processes.Select(p => p.LogPath).Distinct()) output.WriteLine($"---- {p}\n{Tail(p, 40)}");
+            foreach (var p in _processes.Select(p => p.LogPath).Distinct()) output.WriteLine($"---- {p}\n{ProcessHarness.Tail(p, 40)}");
             throw;
         }
     }
@@ -279,21 +279,6 @@ public sealed class RealClusterTests(ITestOutputHelper output) : IDisposable
         }
 
         return lines;
-    }
-
-    private static string Tail(string path, int count)
-    {
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var reader = new StreamReader(stream);
-            var lines = reader.ReadToEnd().Split('\n');
-            return string.Join('\n', lines.TakeLast(count).Select(l => l.Length > 400 ? l[..400] + "…" : l));
-        }
-        catch (IOException e)
-        {
-            return e.Message;
-        }
     }
 
     private void Log(string message) => output.WriteLine($"[{_clock.Elapsed.TotalSeconds,5:F1}s] {message}");
