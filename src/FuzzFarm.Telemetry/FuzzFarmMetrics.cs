@@ -18,7 +18,8 @@ public sealed record MachineSample(
     int Outbox,
     long Retries,
     long ReplayDrops,
-    long Duplicates);
+    long Duplicates,
+    bool Running);
 
 /// <summary>One signature in the aggregator's ledger (for the variant × invariant matrix and hit counts).</summary>
 public readonly record struct SignatureSample(string Title, string Variant, string Invariant, string Env, long Hits);
@@ -50,7 +51,8 @@ public sealed class FuzzFarmMetrics : IDisposable
     {
         ArgumentNullException.ThrowIfNull(factory);
         _meter = factory.Create(MeterName, FuzzFarmTelemetry.Version);
-        _findings = _meter.CreateCounter<long>(Instruments.Findings, "{finding}", "New distinct findings accepted by the aggregator");
+        _findings = _meter.CreateCounter<long>(Instruments.Findings, "{finding}",
+            "New distinct findings accepted by the aggregator, by the campaign of the machine that found them");
         _ingested = _meter.CreateCounter<long>(Instruments.ReportsIngested, "{report}", "Finding reports the aggregator acknowledged");
         _minimization = _meter.CreateHistogram<double>(Instruments.MinimizationDuration, "s", "Time to minimize and replay-gate one finding",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60] });
@@ -65,9 +67,10 @@ public sealed class FuzzFarmMetrics : IDisposable
         _meter.CreateObservableCounter(Instruments.ReplayGateDrops, () => Machines(s => s.ReplayDrops), "{finding}", "Minimized findings the replay gate refused");
         _meter.CreateObservableCounter(Instruments.FindingHits, LedgerHits, "{hit}", "Times each known signature was hit, cluster-wide");
         _meter.CreateObservableGauge(Instruments.Signatures, LedgerSignatures, "{signature}", "Distinct signatures in the ledger by variant and invariant");
-        _meter.CreateObservableGauge(Instruments.ActiveMachineGrains, ActiveMachines, "{grain}", "Machine grains active on this silo");
+        _meter.CreateObservableGauge(Instruments.ActiveMachineGrains, ActiveMachines, "{grain}",
+            "Machine grains active on this silo: state=running (fuzzing) or idle (finished, stopped, draining)");
         _meter.CreateObservableCounter(Instruments.DuplicatesDropped, Duplicates, "{finding}",
-            "Findings dropped as duplicates of a known signature: by the machine grain (stage=machine) or the aggregator");
+            "Violations of an already-known signature, not reported again: hits on the machine grain (stage=machine), reports folded by the aggregator (stage=aggregator)");
     }
 
     /// <summary>A machine grain became active here.</summary>
@@ -93,8 +96,26 @@ public sealed class FuzzFarmMetrics : IDisposable
     public void Minimized(TimeSpan elapsed, string variant, string invariant) =>
         _minimization.Record(elapsed.TotalSeconds, new TagList { { Tags.Variant, variant }, { Tags.Invariant, invariant } });
 
-    public void FindingAccepted(string title, string variant, string invariant, string env) =>
-        _findings.Add(1, new TagList { { Tags.Title, title }, { Tags.Variant, variant }, { Tags.Invariant, invariant }, { Tags.Env, env } });
+    public void FindingAccepted(string campaign, string variant, string invariant, string env) =>
+        _findings.Add(1, FindingTags(campaign, variant, invariant, env));
+
+    /// <summary>
+    /// Creates a campaign's finding series at zero, one per variant × invariant × env, so its first finding is an
+    /// increase Prometheus can see (a series that appears at 1 shows no increase).
+    /// </summary>
+    public void CampaignAnnounced(string campaign, IEnumerable<string> variants, IEnumerable<string> invariants, IEnumerable<string> envs)
+    {
+        foreach (var variant in variants)
+        {
+            foreach (var invariant in invariants)
+            {
+                foreach (var env in envs) _findings.Add(0, FindingTags(campaign, variant, invariant, env));
+            }
+        }
+    }
+
+    private static TagList FindingTags(string campaign, string variant, string invariant, string env) =>
+        new() { { Tags.Campaign, campaign }, { Tags.Variant, variant }, { Tags.Invariant, invariant }, { Tags.Env, env } };
 
     /// <summary>Reports the aggregator folded into a known signature.</summary>
     public void DuplicatesAtAggregator(long count) => Interlocked.Add(ref _aggregatorDuplicates, count);
@@ -138,7 +159,17 @@ public sealed class FuzzFarmMetrics : IDisposable
         Machines(s => s.Duplicates, (Tags.Stage, "machine"))
             .Append(new Measurement<long>(Interlocked.Read(ref _aggregatorDuplicates), new KeyValuePair<string, object?>(Tags.Stage, "aggregator")));
 
-    private Measurement<int> ActiveMachines() => new(ActiveMachineCount);
+    private IEnumerable<Measurement<int>> ActiveMachines()
+    {
+        IMachineSampleSource[] sources;
+        lock (_gate) sources = [.. _machines];
+        var running = sources.Count(s => s.Sample?.Running == true);
+        return
+        [
+            new Measurement<int>(running, new KeyValuePair<string, object?>(Tags.State, "running")),
+            new Measurement<int>(sources.Length - running, new KeyValuePair<string, object?>(Tags.State, "idle")),
+        ];
+    }
 
     private IReadOnlyList<SignatureSample> Ledger()
     {

@@ -92,5 +92,6 @@ public static class FuzzFarmTelemetry
         public const string Silo = "silo";
         public const string Events = "events";
         public const string Machines = "machines";
+        public const string State = "state";
     }
 }

@@ -36,6 +36,10 @@ public interface IAggregatorGrain : IGrainWithStringKey
     [Alias("Findings")]
     Task<IReadOnlyList<FindingRecord>> Findings();
 
+    /// <summary>A campaign starts: its finding series begin at zero (so its first finding shows as an increase).</summary>
+    [Alias("Announce")]
+    Task Announce(string campaign, IReadOnlyList<string> variants, IReadOnlyList<string> envs);
+
     /// <summary>Variant × invariant: how many distinct signatures.</summary>
     [Alias("Matrix")]
     Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>>> Matrix();

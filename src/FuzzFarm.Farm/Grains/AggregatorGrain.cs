@@ -78,6 +78,16 @@ public sealed class AggregatorGrain(
         return result;
     }
 
+    /// <summary>A campaign's finding series start at zero on the silo that counts them (see FuzzFarmMetrics.CampaignAnnounced).</summary>
+    public Task Announce(string campaign, IReadOnlyList<string> variants, IReadOnlyList<string> envs)
+    {
+        metrics.CampaignAnnounced(campaign, variants, Model.Invariants.All.Select(Model.Invariants.Id), envs);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Machine grain keys start with their campaign's name (CampaignGrain.Key).</summary>
+    private static string CampaignOf(string machineKey) => machineKey.IndexOf('/', StringComparison.Ordinal) is > 0 and var i ? machineKey[..i] : "";
+
     private string SiloName()
     {
         try
@@ -100,7 +110,7 @@ public sealed class AggregatorGrain(
         foreach (var (r, outcome) in outcomes)
         {
             if (outcome != IngestOutcome.Replayed) accepted++;
-            if (outcome == IngestOutcome.New) metrics.FindingAccepted(r.Title, r.Variant, r.Invariant, r.Env);
+            if (outcome == IngestOutcome.New) metrics.FindingAccepted(CampaignOf(r.MachineKey), r.Variant, r.Invariant, r.Env);
             if (outcome is IngestOutcome.Duplicate or IngestOutcome.Smaller) metrics.DuplicatesAtAggregator(1);
             if (!ActivityContext.TryParse(r.TraceParent, null, out var parent)) parent = default;
             using var span = FuzzFarmTelemetry.Source.StartActivity(

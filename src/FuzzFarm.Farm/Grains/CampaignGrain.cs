@@ -65,6 +65,7 @@ public sealed class CampaignGrain(
         state.State = new CampaignGrainState { Spec = spec, Machines = [.. jobs.Select(j => j.Key)], State = "running", Started = time.GetUtcNow() };
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ICampaignDirectoryGrain>(FarmKeys.Directory).Register(name);
+        await GrainFactory.GetGrain<IAggregatorGrain>(FarmKeys.Aggregator).Announce(name, spec.Variants, spec.Envs);
         await Task.WhenAll(jobs.Select(j => GrainFactory.GetGrain<IMachineGrain>(j.Key).Start(j.Assignment)));
         span?.SetTag(FuzzFarmTelemetry.Tags.Machines, jobs.Count);
         StartKeepAlive();

@@ -189,12 +189,20 @@ public sealed class MachineGrain(
     {
         var a = state.State.Assignment;
         if (_session is null || a is null) return;
-        var clock = Stopwatch.StartNew();
-        var budget = options.Value.SliceBudget;
-        while (clock.Elapsed < budget)
+        await SliceGate.Cores.WaitAsync(cancellationToken);
+        try
         {
-            if (a.MaxExecutions > 0 && Total >= a.MaxExecutions) break;
-            _session.RunSlice(200);
+            var clock = Stopwatch.StartNew();
+            var budget = options.Value.SliceBudget;
+            while (clock.Elapsed < budget && _session is not null)
+            {
+                if (a.MaxExecutions > 0 && Total >= a.MaxExecutions) break;
+                _session.RunSlice(200);
+            }
+        }
+        finally
+        {
+            SliceGate.Cores.Release();
         }
 
         if (time.GetElapsedTime(_lastSave) > TimeSpan.FromSeconds(5))
@@ -279,7 +287,8 @@ public sealed class MachineGrain(
         _sample = new MachineSample(
             this.GetPrimaryKeyString(), a?.Campaign ?? "", a?.Variant ?? "", a?.Env ?? "", total, _session is null ? 0 : _rate,
             _session?.Edges ?? last?.Edges ?? 0, _session?.Features ?? last?.Features ?? 0, _session?.CorpusCount ?? last?.Corpus ?? 0,
-            state.State.Outbox.Count, _retries, _session?.ReplayDropped ?? last?.ReplayDrops ?? 0, _session?.Duplicates ?? last?.Duplicates ?? 0);
+            state.State.Outbox.Count, _retries, _session?.ReplayDropped ?? last?.ReplayDrops ?? 0, _session?.Duplicates ?? last?.Duplicates ?? 0,
+            _timer is not null);
     }
 
     private async Task Exchange()

@@ -63,6 +63,17 @@ public sealed class FarmOptions
 }
 
 /// <summary>
+/// CPU slots for machine-grain slices, one per core this process may use. Without it every grain's timer keeps a
+/// work item queued on the thread pool, and Orleans messages, the HTTP listener (/metrics, the dashboard) and report
+/// delivery wait behind dozens of 50 ms slices: a scrape took over 5 s with 48 grains on 2 cores. Grains waiting for
+/// a slot hold no thread, so the queue stays short and everything else gets a thread within a slice or two.
+/// </summary>
+internal static class SliceGate
+{
+    public static readonly SemaphoreSlim Cores = new(Math.Max(1, Environment.ProcessorCount));
+}
+
+/// <summary>
 /// The reporting path's resilience (Polly 8): a timeout per attempt, retries with exponential backoff and
 /// jitter, and a circuit breaker so a machine grain stops hammering an aggregator that is down; what fails stays
 /// in the grain's outbox for the next slice.
