@@ -41,7 +41,7 @@ public static class DashboardEndpoints
         }
 
         if (Strip(name, ".md") is { } m && byKey.TryGetValue(m, out record))
-            return Results.Text(FindingMarkdown.Render(record), "text/markdown; charset=utf-8");
+            return Results.Text(FindingMarkdown.Render(record), "text/plain; charset=utf-8"); // shown, not downloaded: it is for copying
         return HtmlResult(FindingPage.NotFound(name), StatusCodes.Status404NotFound);
     }
 

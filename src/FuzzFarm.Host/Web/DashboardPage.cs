@@ -75,8 +75,8 @@ internal static class DashboardPage
                 .Append("<td>").Append(string.Join(" ", (f.Variants.Count > 0 ? f.Variants : [f.Variant]).Select(v => $"<span class=\"tag\">{E(v)}</span>"))).Append("</td>")
                 .Append("<td>").Append(InvariantBadge(f.Invariant)).Append("</td>")
                 .Append("<td>").Append(E(f.Env)).Append("</td>")
-                .Append("<td class=\"time\">").Append(Time(f.FirstSeen)).Append("</td>")
-                .Append("<td class=\"time\">").Append(Time(f.LastSeen)).Append("</td>")
+                .Append("<td class=\"time\">").Append(ShortTime(f.FirstSeen, s.Time)).Append("</td>")
+                .Append("<td class=\"time\">").Append(ShortTime(f.LastSeen, s.Time)).Append("</td>")
                 .Append("<td class=\"num\">").Append(Number(f.Hits)).Append("</td>")
                 .Append("<td class=\"num\">").Append(Number(f.SmallestEvents)).Append("</td></tr>\n");
         }

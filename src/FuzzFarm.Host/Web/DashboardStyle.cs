@@ -17,7 +17,7 @@ internal static class DashboardStyle
         header.top nav { margin-left: auto; display: flex; gap: 18px; }
         header.top nav a { color: #d1d9e0; text-decoration: none; }
         header.top nav a:hover { color: #fff; }
-        main { padding-top: 20px; padding-bottom: 40px; }
+        main.wrap { padding-top: 20px; padding-bottom: 40px; }
         h1 { font-size: 22px; margin: 6px 0 4px; line-height: 1.3; }
         h2 { font-size: 16px; margin: 0 0 12px; }
         a { color: var(--accent); text-decoration: none; }
@@ -49,6 +49,7 @@ internal static class DashboardStyle
         .no { color: var(--muted); }
         .tag { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; background: #eff2f5;
                border-radius: 4px; padding: 1px 5px; white-space: nowrap; }
+        #findings td { font-size: 13px; }
         .empty { color: var(--muted); padding: 14px 2px; }
         .notice { display: none; background: #ddf4ff; border: 1px solid #b6e3ff; border-radius: 6px; padding: 6px 12px; margin-bottom: 12px; }
         dl.facts { display: grid; grid-template-columns: 150px 1fr; gap: 6px 16px; margin: 0; }
@@ -66,7 +67,9 @@ internal static class DashboardStyle
         .breadcrumb { font-size: 13px; color: var(--muted); }
         .subtitle { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 6px 0 18px; }
         .problem { background: #fff8c5; border: 1px solid #eed888; border-radius: 6px; padding: 8px 12px; margin-bottom: 12px; }
-        tr.introduced td { box-shadow: inset 3px 0 0 var(--red); }
-        tr.fixed td { box-shadow: inset 3px 0 0 var(--green); }
+        tr.introduced td:first-child { box-shadow: inset 3px 0 0 var(--red); }
+        tr.fixed td:first-child { box-shadow: inset 3px 0 0 var(--green); }
+        pre#replay { white-space: pre-wrap; overflow-wrap: anywhere; }
+        pre#trace { white-space: pre-wrap; overflow-wrap: anywhere; }
         """;
 }

@@ -17,13 +17,14 @@ internal static class FindingPage
             .Append("<span class=\"tag\">").Append(E(r.Variant)).Append("</span>")
             .Append(DashboardPage.InvariantBadge(r.Invariant))
             .Append("<span class=\"badge\">").Append(E(a.EnvName)).Append("</span>")
-            .Append("<span class=\"muted\">").Append(Number(r.SmallestEvents)).Append(" events · ").Append(Number(r.Hits)).Append(" hits</span></div>\n");
+            .Append("<span class=\"muted\">").Append(Number(r.SmallestEvents)).Append(" events · ").Append(Number(r.Hits)).Append(r.Hits == 1 ? " hit" : " hits").Append("</span></div>\n");
         if (a.Problem is { } problem) o.Append("<div class=\"problem\">").Append(E(problem)).Append("</div>\n");
+        // The picture first: it is what tells the story of the bug at a glance.
+        Timeline(o, a);
         o.Append("<div class=\"grid2\">\n");
         Facts(o, a);
         Actions(o, a);
         o.Append("</div>\n");
-        Timeline(o, a);
         Matrix(o, a);
         o.Append("<section class=\"card\"><h2>Minimized trace <span class=\"aside\"><a id=\"download\" href=\"")
             .Append(E(FindingUrl(r.SignatureKey, ".trace"))).Append("\" download=\"").Append(E(FindingFile.Name(r.SignatureKey))).Append(".trace\">")
@@ -70,8 +71,7 @@ internal static class FindingPage
         var key = a.Record.SignatureKey;
         var file = FindingFile.Name(key);
         o.Append("<section class=\"card actions\"><h2>Share and replay</h2>\n")
-            .Append("<a class=\"button primary\" id=\"download-button\" href=\"").Append(E(FindingUrl(key, ".trace"))).Append("\">Download ")
-            .Append(E(file)).Append(".trace</a>\n")
+            .Append("<a class=\"button primary\" id=\"download-button\" href=\"").Append(E(FindingUrl(key, ".trace"))).Append("\">Download trace</a>\n")
             .Append("<a class=\"button\" id=\"markdown\" href=\"").Append(E(FindingUrl(key, ".md"))).Append("\">Markdown report</a>\n")
             .Append("<p class=\"muted\">Replay it locally:</p><pre id=\"replay\">fuzzfarm replay ").Append(E(file)).Append(".trace \\\n  --variant ")
             .Append(E(a.Record.Variant)).Append(" --env ").Append(E(a.EnvName)).Append("</pre></section>\n");

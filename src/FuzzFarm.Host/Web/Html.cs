@@ -21,6 +21,17 @@ internal static class Html
         ? $"<time datetime=\"{v.ToUniversalTime():O}\">{v.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}</time>"
         : "–";
 
+    /// <summary>A time in a table: the clock alone on the day of <paramref name="now"/> (UTC), else date and minutes.</summary>
+    public static string ShortTime(DateTimeOffset t, DateTimeOffset now)
+    {
+        if (t == default) return "–";
+        var u = t.ToUniversalTime();
+        var text = u.Date == now.ToUniversalTime().Date
+            ? u.ToString("HH:mm:ss", CultureInfo.InvariantCulture)
+            : u.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+        return $"<time datetime=\"{u:O}\" title=\"{u.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC\">{text}</time>";
+    }
+
     public static string StateBadge(string state) =>
         $"<span class=\"badge state-{E(state)}\" data-state>{E(state)}</span>";
 

@@ -23,7 +23,7 @@ public sealed class TimelineLayout
     public const double LegendHeight = 30;
 
     /// <summary>Short traces are stretched to this width so the legend and labels fit.</summary>
-    public const double MinWidth = 760;
+    public const double MinWidth = 1120;
 
     private readonly double[] _columnLeft;
     private readonly double[] _entryX;
