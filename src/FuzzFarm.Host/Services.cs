@@ -25,7 +25,7 @@ public sealed class FileFindingSink(string directory) : IFindingSink
     {
         ArgumentNullException.ThrowIfNull(record);
         System.IO.Directory.CreateDirectory(Directory);
-        var key = string.Concat(record.SignatureKey.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '\'' ? c : '_'));
+        var key = FindingFile.Name(record.SignatureKey);
         await WriteAtomically(Path.Combine(Directory, key + ".trace"), record.SmallestTrace);
         var json = JsonSerializer.Serialize(new
         {

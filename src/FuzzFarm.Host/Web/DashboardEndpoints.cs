@@ -1,14 +1,53 @@
+using System.Text;
+using System.Text.Json;
+using FuzzFarm.Farm;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
 namespace FuzzFarm.Host.Web;
 
-/// <summary>The built-in web dashboard's routes (pages and their JSON).</summary>
+/// <summary>
+/// The built-in web dashboard's routes: <c>/</c> (campaigns and findings), <c>/api/status</c> (their JSON),
+/// <c>/findings/KEY</c> (one finding), <c>/findings/KEY.trace</c> (its reproducer) and <c>/findings/KEY.md</c>
+/// (its Markdown report). Pages are rendered on the server from the grains, per request.
+/// </summary>
 public static class DashboardEndpoints
 {
+    private static readonly JsonSerializerOptions _json = new() { WriteIndented = true };
+
     public static void Map(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGet("/", () => Results.Text("FuzzFarm silo: /metrics, /healthz\n"));
+        app.MapGet("/", async (IGrainFactory grains, TimeProvider time) =>
+            HtmlResult(DashboardPage.Render(await DashboardSnapshot.Load(grains, time))));
+        app.MapGet("/api/status", async (IGrainFactory grains, TimeProvider time) =>
+            Results.Json((await DashboardSnapshot.Load(grains, time)).ToDocument(), _json));
+        app.MapGet("/findings/{name}", Finding);
     }
+
+    /// <summary>
+    /// A key is looked up as it is first, then without a <c>.trace</c> or <c>.md</c> suffix (signature keys end in
+    /// a hex hash, so a suffixed name is never itself a key).
+    /// </summary>
+    private static async Task<IResult> Finding(string name, IGrainFactory grains)
+    {
+        var findings = await grains.GetGrain<IAggregatorGrain>(FarmKeys.Aggregator).Findings();
+        var byKey = findings.ToDictionary(f => f.SignatureKey, StringComparer.Ordinal);
+        if (byKey.TryGetValue(name, out var record)) return HtmlResult(FindingPage.Render(FindingAnalysis.Of(record)));
+        if (Strip(name, ".trace") is { } t && byKey.TryGetValue(t, out record))
+        {
+            return Results.File(Encoding.UTF8.GetBytes(record.SmallestTrace), "text/plain; charset=utf-8",
+                FindingFile.Name(record.SignatureKey) + ".trace");
+        }
+
+        if (Strip(name, ".md") is { } m && byKey.TryGetValue(m, out record))
+            return Results.Text(FindingMarkdown.Render(record), "text/plain; charset=utf-8"); // shown, not downloaded: it is for copying
+        return HtmlResult(FindingPage.NotFound(name), StatusCodes.Status404NotFound);
+    }
+
+    private static string? Strip(string name, string suffix) =>
+        name.EndsWith(suffix, StringComparison.Ordinal) ? name[..^suffix.Length] : null;
+
+    private static IResult HtmlResult(string html, int status = StatusCodes.Status200OK) =>
+        Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
 }

@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using FuzzFarm.Farm;
+using FuzzFarm.Host;
+using FuzzFarm.Tests.Farm;
+using FuzzFarm.Variants;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace FuzzFarm.Tests.Web;
+
+/// <summary>The browser test runs alone: a silo fuzzing and Chromium rendering share the machine's two cores.</summary>
+[CollectionDefinition(nameof(BrowserCollection), DisableParallelization = true)]
+public sealed class BrowserCollection;
+
+/// <summary>
+/// The dashboard as a person sees it: a real silo (Kestrel, Orleans, local mode) in this process runs a short
+/// realm-v2 campaign, and Debian's Chromium, driven by Playwright, opens <c>/</c>, follows a finding to its page
+/// and downloads its trace. Screenshots go to <c>artifacts/web/</c>; with FUZZFARM_DOCS_SCREENSHOTS=1 the 1280×800
+/// views are also written to <c>docs/</c> (the README's pictures).
+/// </summary>
+[Collection(nameof(BrowserCollection))]
+public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private const string CampaignName = "web";
+    private const int Cpus = 2;
+
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"fuzzfarm-web-{Guid.NewGuid():N}");
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private IHost? _silo;
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    [Fact]
+    [Trait("Category", "Browser")]
+    public async Task Dashboard_ListsTheCampaignAndFindings_AndAFindingPageShowsTimelineTraceAndDownload()
+    {
+        Assert.True(File.Exists(Chromium),
+            $"{Chromium} is missing: this test drives Debian's Chromium (apt-get install chromium; .ci/run installs it). Playwright must never download a browser.");
+        var ct = TestContext.Current.CancellationToken;
+        var (client, baseUrl) = await StartSilo(ct);
+        var campaign = client.GetGrain<ICampaignGrain>(CampaignName);
+        await campaign.Start(new CampaignSpec
+        {
+            Machines = [$"cpus={Cpus} bbml2=0 ram=4G"], Variants = ["realm-v2"], Envs = ["strict", "adversarial"], Seed = 7, MaxSeconds = 30,
+        });
+        var findings = await WaitForFindings(client, ct);
+        Log($"{findings.Count} finding(s), {findings.Count(IsTlbConflict)} TLB conflict(s)");
+
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true });
+        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 }, BaseURL = baseUrl });
+        page.SetDefaultTimeout(20_000);
+
+        await CheckDashboard(page);
+        var key = await OpenFinding(page, client);
+        await CheckFindingPage(page, key);
+        await CheckDownloads(page, key, baseUrl, ct);
+        Log($"done in {_clock.Elapsed.TotalSeconds:F1} s");
+    }
+
+    private async Task CheckDashboard(IPage page)
+    {
+        var response = await page.GotoAsync("/");
+        Assert.Equal(200, response!.Status);
+        await Expect(page.Locator($"#campaigns tr[data-campaign=\"{CampaignName}\"]")).ToBeVisibleAsync();
+        await Expect(page.Locator("#findings tbody tr").First).ToBeVisibleAsync();
+        Assert.True(await page.Locator("#findings a.finding-link").CountAsync() > 0, "the findings table has no finding links");
+        await Expect(page.Locator("#exec-rate")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^[0-9][0-9,]*$"));
+
+        // Two polls of /api/status: the rate is now the live one.
+        await Expect(page.Locator("#updated")).ToContainTextAsync("live", new LocatorAssertionsToContainTextOptions { Timeout = 15_000 });
+        var rate = await page.Locator("#exec-rate").InnerTextAsync();
+        Assert.Matches(@"^[0-9][0-9,]*$", rate);
+        Log($"dashboard: exec rate {rate} execs/s");
+        await Screenshot(page, "dashboard");
+    }
+
+    /// <summary>Clicks the first TLB-conflict finding (realm-v2 on this machine finds one in seconds), else the first finding.</summary>
+    private async Task<string> OpenFinding(IPage page, IClusterClient client)
+    {
+        var links = page.Locator("#findings a.finding-link");
+        var tlb = links.Filter(new LocatorFilterOptions { HasTextString = "TLB conflict" });
+        var link = await tlb.CountAsync() > 0 ? tlb.First : links.First;
+        var title = await link.InnerTextAsync();
+        await link.ClickAsync();
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/findings/[^/]+$"));
+        var key = Uri.UnescapeDataString(new Uri(page.Url).AbsolutePath["/findings/".Length..]);
+        Assert.Contains(await client.GetGrain<IAggregatorGrain>(FarmKeys.Aggregator).Findings(), f => f.SignatureKey == key);
+        Log($"finding page: {key} ({title})");
+        return key;
+    }
+
+    private async Task CheckFindingPage(IPage page, string key)
+    {
+        await Expect(page.Locator("h1#title")).ToBeVisibleAsync();
+        await Expect(page.Locator("#facts")).ToContainTextAsync(key);
+        var svg = page.Locator("svg#timeline");
+        await Expect(svg).ToBeVisibleAsync();
+        Assert.Equal(Cpus, await svg.Locator(".lane").CountAsync());
+        Assert.Equal(["CPU 0", "CPU 1"], await svg.Locator(".lane text").AllTextContentsAsync());
+        Assert.True(await svg.Locator(".violation").CountAsync() >= 1, "the timeline shows no violation");
+        await Expect(page.Locator("#trace")).ToContainTextAsync("fuzzfarm-trace");
+        Assert.Equal(VariantCatalog.All.Count, await page.Locator("#matrix tbody tr").CountAsync());
+        await Expect(page.Locator("#matrix tbody tr[data-variant=\"realm-v2\"] td").Nth(1)).ToHaveTextAsync("yes");
+        await Screenshot(page, "finding");
+    }
+
+    private async Task CheckDownloads(IPage page, string key, string baseUrl, CancellationToken ct)
+    {
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#download").ClickAsync());
+        Assert.Equal(FindingFile.Name(key) + ".trace", download.SuggestedFilename);
+        var text = await File.ReadAllTextAsync((await download.PathAsync())!, ct);
+        Assert.Contains("fuzzfarm-trace 1", text, StringComparison.Ordinal);
+
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        using var trace = await http.GetAsync(new Uri("/findings/" + Uri.EscapeDataString(key + ".trace"), UriKind.Relative), ct);
+        Assert.Equal(HttpStatusCode.OK, trace.StatusCode);
+        Assert.Equal("text/plain", trace.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("attachment", trace.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal(text, await trace.Content.ReadAsStringAsync(ct));
+
+        var markdown = await page.Locator("#markdown").GetAttributeAsync("href");
+        var md = await http.GetStringAsync(new Uri(markdown!, UriKind.Relative), ct);
+        Assert.StartsWith("### ", md, StringComparison.Ordinal);
+        Assert.Contains($"--variant realm-v2", md, StringComparison.Ordinal);
+
+        using var missing = await http.GetAsync(new Uri("/findings/" + Uri.EscapeDataString("no-such--key'"), UriKind.Relative), ct);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Contains("no-such--key&#39;", await missing.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+    }
+
+    private async Task<(IClusterClient Client, string BaseUrl)> StartSilo(CancellationToken ct)
+    {
+        Directory.CreateDirectory(_dir);
+        var ports = ProcessHarness.FreePorts(2);
+        _silo = FuzzFarmSilo.Build(new FuzzFarmHostOptions
+        {
+            Http = "127.0.0.1:0", DataDirectory = _dir, SiloPort = ports[0], GatewayPort = ports[1], ClusterId = $"web-{Guid.NewGuid():N}"[..16],
+        });
+        await _silo.StartAsync(ct);
+        var url = FuzzFarmSilo.HttpAddress(_silo) ?? throw new InvalidOperationException("the silo has no HTTP listener");
+        Log($"silo up at {url} (silo port {ports[0]}, gateway {ports[1]}, data {_dir})");
+        return (_silo.Services.GetRequiredService<IClusterClient>(), url.ToString().TrimEnd('/'));
+    }
+
+    /// <summary>Until the aggregator holds a TLB conflict, or any finding after 20 s; 60 s at most.</summary>
+    private async Task<IReadOnlyList<FindingRecord>> WaitForFindings(IClusterClient client, CancellationToken ct)
+    {
+        var aggregator = client.GetGrain<IAggregatorGrain>(FarmKeys.Aggregator);
+        var start = _clock.Elapsed;
+        while (true)
+        {
+            var findings = await aggregator.Findings();
+            var waited = _clock.Elapsed - start;
+            if (findings.Any(IsTlbConflict) || (findings.Count > 0 && waited > TimeSpan.FromSeconds(20))) return findings;
+            Assert.True(waited < TimeSpan.FromSeconds(60), "the campaign found nothing in 60 s");
+            await Task.Delay(250, ct);
+        }
+    }
+
+    private static bool IsTlbConflict(FindingRecord f) => f.Invariant == "tlb-conflict";
+
+    private async Task Screenshot(IPage page, string name)
+    {
+        var path = Path.Combine(Corpus.RepoRoot, "artifacts", "web", name + ".png");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        Log($"screenshot: {path}");
+        if (Environment.GetEnvironmentVariable("FUZZFARM_DOCS_SCREENSHOTS") == "1")
+        {
+            var docs = Path.Combine(Corpus.RepoRoot, "docs", name + ".png");
+            Directory.CreateDirectory(Path.GetDirectoryName(docs)!);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = docs });
+            Log($"screenshot: {docs}");
+        }
+    }
+
+    private void Log(string line)
+    {
+        var text = string.Create(CultureInfo.InvariantCulture, $"[{_clock.Elapsed.TotalSeconds,6:F1}s] {line}");
+        output.WriteLine(text);
+        Console.WriteLine(text);
+    }
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_browser is not null) await _browser.DisposeAsync();
+        _playwright?.Dispose();
+        if (_silo is not null)
+        {
+            try
+            {
+                await _silo.Services.GetRequiredService<IClusterClient>().GetGrain<ICampaignGrain>(CampaignName).Stop();
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException or InvalidOperationException)
+            {
+                output.WriteLine($"stopping the campaign: {e.Message}");
+            }
+
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await _silo.StopAsync(stop.Token);
+            _silo.Dispose();
+        }
+
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+}

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using FuzzFarm.Farm;
+using FuzzFarm.Host.Web;
+using FuzzFarm.Variants;
+
+namespace FuzzFarm.Tests.Web;
+
+/// <summary>The pages without a silo: what they contain, and that nothing from the farm reaches the HTML unencoded.</summary>
+public sealed class DashboardPageTests
+{
+    private const string Hostile = "<script>alert('x')</script>";
+    private static readonly DateTimeOffset _now = new(2026, 4, 2, 12, 0, 0, TimeSpan.Zero);
+
+    private static DashboardSnapshot Snapshot()
+    {
+        var finding = FindingMarkdownTests.Z3Record();
+        finding.SignatureKey = "e'--tlb-conflict--0000abcd";
+        var odd = FindingMarkdownTests.Z3Record();
+        odd.SignatureKey = "canary--walker-warn--0000beef";
+        odd.Title = Hostile;
+        odd.Invariant = "walker-warn";
+        odd.Env = Hostile;
+        var campaign = new CampaignStatus
+        {
+            Name = Hostile, State = "running", Executions = 60_000, Findings = 2, Started = _now.AddSeconds(-60),
+            Machines = [new MachineStatus { Key = "m0", Running = true, Executions = 60_000 }, new MachineStatus { Key = "m1" }],
+        };
+        return new DashboardSnapshot(_now, [campaign], [finding, odd]);
+    }
+
+    [Fact]
+    public void Dashboard_EncodesEverythingFromTheFarm()
+    {
+        var html = DashboardPage.Render(Snapshot());
+        Assert.DoesNotContain(Hostile, html, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;", html, StringComparison.Ordinal);
+        Assert.Contains("href=\"/findings/e%27--tlb-conflict--0000abcd\"", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Dashboard_HasTheCampaignRow_TheFindingsTable_TheRateAndTheMetricsLink()
+    {
+        var html = DashboardPage.Render(Snapshot());
+        Assert.Contains("<span id=\"exec-rate\">1,000</span>", html, StringComparison.Ordinal); // 60,000 executions in 60 s
+        Assert.Contains("<td class=\"num\" data-machines>1 / 2</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<table id=\"findings\">", html, StringComparison.Ordinal);
+        Assert.Equal(2, html.Split("class=\"finding-link\"").Length - 1);
+        Assert.Contains("href=\"/metrics\"", html, StringComparison.Ordinal);
+        Assert.Contains("fetch('/api/status'", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StatusDocument_SumsCampaignsAndFindings()
+    {
+        var json = JsonSerializer.Serialize(Snapshot().ToDocument());
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        Assert.Equal(60_000, root.GetProperty("total_executions").GetInt64());
+        var campaign = root.GetProperty("campaigns")[0];
+        Assert.Equal(Hostile, campaign.GetProperty("name").GetString());
+        Assert.Equal(1, campaign.GetProperty("machines").GetProperty("running").GetInt32());
+        Assert.Equal(2, campaign.GetProperty("machines").GetProperty("total").GetInt32());
+        Assert.Equal(2, root.GetProperty("findings").GetProperty("count").GetInt32());
+        Assert.Equal(1, root.GetProperty("findings").GetProperty("by_invariant").GetProperty("walker-warn").GetInt32());
+    }
+
+    [Fact]
+    public void FindingPage_HasTimelineMatrixTraceAndLinks()
+    {
+        var record = FindingMarkdownTests.Z3Record();
+        record.SignatureKey = "e'--tlb-conflict--0000abcd";
+        var html = FindingPage.Render(FindingAnalysis.Of(record));
+        Assert.Contains("<svg id=\"timeline\"", html, StringComparison.Ordinal);
+        Assert.Contains("<pre id=\"trace\">" + System.Net.WebUtility.HtmlEncode(record.SmallestTrace) + "</pre>", html, StringComparison.Ordinal);
+        Assert.Contains("<a id=\"download\" href=\"/findings/e%27--tlb-conflict--0000abcd.trace\"", html, StringComparison.Ordinal);
+        Assert.Contains("href=\"/findings/e%27--tlb-conflict--0000abcd.md\"", html, StringComparison.Ordinal);
+        Assert.Equal(VariantCatalog.All.Count, html.Split(" data-variant=\"").Length - 1);
+        Assert.Contains("<td>introduced in</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td>fixed in</td>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FindingPage_WithAnUnreadableTrace_StillRenders_AndSaysWhy()
+    {
+        var record = FindingMarkdownTests.Z3Record();
+        record.SmallestTrace = "not a trace " + Hostile;
+        var html = FindingPage.Render(FindingAnalysis.Of(record));
+        Assert.Contains("class=\"problem\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<svg", html, StringComparison.Ordinal);
+        Assert.DoesNotContain(Hostile, html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NotFound_NamesTheKey_Encoded()
+    {
+        var html = FindingPage.NotFound("x'--" + Hostile);
+        Assert.Contains("<code id=\"missing-key\">x&#39;--&lt;script&gt;", html, StringComparison.Ordinal);
+        Assert.DoesNotContain(Hostile, html, StringComparison.Ordinal);
+    }
+}
