@@ -24,6 +24,7 @@ public static class CliApp
             FarmCommands.Silo(stdout),
             FarmCommands.Campaign(stdout),
             FarmCommands.Health(stdout, stderr),
+            ReportCommand.Create(stdout),
         };
         if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows()) root.Subcommands.Add(FarmBenchCommand.Create(stdout));
 

@@ -63,7 +63,10 @@ public static class FindingFile
             Where = Text(root, "where"),
             Detail = Text(root, "detail"),
             Env = Text(root, "env"),
-            Assumptions = Text(root, "assumptions"),
+            // The farm writes assumptions as one string, `fuzzfarm fuzz` as a list.
+            Assumptions = root.TryGetProperty("assumptions", out var a) && a.ValueKind == JsonValueKind.Array
+                ? string.Join(",", List(root, "assumptions"))
+                : Text(root, "assumptions"),
             SmallestTrace = trace,
             SmallestEvents = root.TryGetProperty("events", out var events) ? events.GetInt32() : 0,
             FirstSeen = root.TryGetProperty("first_seen", out var first) ? first.GetDateTimeOffset() : default,

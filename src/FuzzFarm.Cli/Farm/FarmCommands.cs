@@ -291,7 +291,7 @@ internal static class FarmCommands
         }
     }
 
-    private static int WithClient(FuzzFarmHostOptions options, Func<IClusterClient, Task<int>> action)
+    internal static int WithClient(FuzzFarmHostOptions options, Func<IClusterClient, Task<int>> action)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
