@@ -4,30 +4,13 @@ using FuzzFarm.Cli;
 namespace FuzzFarm.Tests.Cli;
 
 /// <summary>fuzz, minimize, matrix and explore as a user runs them: files written, exit codes, errors.</summary>
-public sealed class EngineCliTests : IDisposable
+public sealed class EngineCliTests() : CliTestBase("cli")
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"fuzzfarm-cli-{Guid.NewGuid():N}");
-
-    public EngineCliTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
-    }
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        var code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     [Fact]
     public void Fuzz_WithEdges_FindsZ3Window_AndWritesTraceAndJsonThatReplay()
     {
-        var outDir = Path.Combine(_dir, "findings");
-        var summary = Path.Combine(_dir, "summary.json");
+        var outDir = Path.Combine(Dir, "findings");
+        var summary = Path.Combine(Dir, "summary.json");
         var (code, output, err) = Run("fuzz", "--variant", "realm-v2", "--env", "adversarial", "--invariant", "tlb-conflict",
             "--seed", "3", "--max-execs", "3000", "--out", outDir, "--json", summary);
         Assert.True(code == ExitCodes.Violation, $"exit {code}\n{output}\n{err}");
@@ -63,8 +46,8 @@ public sealed class EngineCliTests : IDisposable
             return string.Join("\n", Directory.GetFiles(dir, "*.trace").Order(StringComparer.Ordinal).Select(File.ReadAllText));
         }
 
-        var a = Fingerprint(Path.Combine(_dir, "a"));
-        var b = Fingerprint(Path.Combine(_dir, "b"));
+        var a = Fingerprint(Path.Combine(Dir, "a"));
+        var b = Fingerprint(Path.Combine(Dir, "b"));
         Assert.False(string.IsNullOrEmpty(a));
         Assert.Equal(a, b);
     }
@@ -72,7 +55,7 @@ public sealed class EngineCliTests : IDisposable
     [Fact]
     public void Minimize_PaddedZ3_ShrinksToTheThreeEventStory()
     {
-        var padded = Path.Combine(_dir, "padded.trace");
+        var padded = Path.Combine(Dir, "padded.trace");
         File.WriteAllText(padded, """
             fuzzfarm-trace 1
             machine cpus=2 bbml2=0 ram=4G rodata=on dpa=off kfence=off realm=off bringup=serial walker=leaf
@@ -87,7 +70,7 @@ public sealed class EngineCliTests : IDisposable
             call t5 cpu=0 ctx=task set_memory_ro addr=ram+0x40201000
             run t3
             """);
-        var minimized = Path.Combine(_dir, "min.trace");
+        var minimized = Path.Combine(Dir, "min.trace");
         var (code, _, err) = Run("minimize", padded, "--invariant", "tlb-conflict", "--out", minimized);
         Assert.True(code == ExitCodes.Violation, err);
         var lines = File.ReadAllLines(minimized).Where(l => !l.StartsWith('#') && l.Length > 0).ToList();
@@ -121,11 +104,11 @@ public sealed class EngineCliTests : IDisposable
     public void Explore_Z3OnRealmV2_FindsTheWindowAtDepthThree()
     {
         var (code, output, _) = Run("explore", "--variant", "realm-v2", "--depth", "4", "--env", "adversarial", "--invariant", "tlb-conflict",
-            "--out", Path.Combine(_dir, "explore"));
+            "--out", Path.Combine(Dir, "explore"));
         Assert.Equal(ExitCodes.Violation, code);
         Assert.Contains("VIOLATION at depth 3", output, StringComparison.Ordinal);
         Assert.Contains("in bring-up", output, StringComparison.Ordinal);
-        Assert.NotEmpty(Directory.GetFiles(Path.Combine(_dir, "explore"), "*.trace"));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(Dir, "explore"), "*.trace"));
     }
 
     [Fact]

@@ -4,29 +4,12 @@ using FuzzFarm.Host;
 namespace FuzzFarm.Tests.Cli;
 
 /// <summary><c>fuzzfarm report</c>: a finding as Markdown, from the files the fuzzer or the farm wrote, or by key.</summary>
-public sealed class ReportCommandTests : IDisposable
+public sealed class ReportCommandTests() : CliTestBase("report")
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"fuzzfarm-report-{Guid.NewGuid():N}");
-
-    public ReportCommandTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
-    }
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        var code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     [Fact]
     public void Report_OfAFuzzerFinding_IsMarkdownWithTraceMatrixTimelineAndReplay()
     {
-        var outDir = Path.Combine(_dir, "fuzz");
+        var outDir = Path.Combine(Dir, "fuzz");
         var fuzz = Run("fuzz", "--variant", "realm-v2", "--env", "adversarial", "--invariant", "tlb-conflict", "--seed", "3",
             "--max-execs", "3000", "--out", outDir, "--no-edges");
         Assert.True(fuzz.Code == ExitCodes.Violation, fuzz.ToString());
@@ -54,15 +37,15 @@ public sealed class ReportCommandTests : IDisposable
         record.Hits = 7;
         record.FirstSeen = record.LastSeen = new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero);
         record.Machines = ["default/realm-v2/adversarial/0-1", "default/realm-v2/adversarial/1-2"];
-        await new FileFindingSink(Path.Combine(_dir, "data", "findings")).Write(record);
+        await new FileFindingSink(Path.Combine(Dir, "data", "findings")).Write(record);
 
-        var (code, md, err) = Run("report", record.SignatureKey, "--data", Path.Combine(_dir, "data"));
+        var (code, md, err) = Run("report", record.SignatureKey, "--data", Path.Combine(Dir, "data"));
 
         Assert.True(code == ExitCodes.Clean, err);
         Assert.Contains($"`{record.SignatureKey}`", md, StringComparison.Ordinal);
         Assert.Contains("7 hits on 2 machines", md, StringComparison.Ordinal);
 
-        (code, _, err) = Run("report", "realm-v2--tlb-conflict--00000000", "--data", Path.Combine(_dir, "data"));
+        (code, _, err) = Run("report", "realm-v2--tlb-conflict--00000000", "--data", Path.Combine(Dir, "data"));
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Contains("'realm-v2--tlb-conflict--00000000' is neither a finding file", err, StringComparison.Ordinal);
     }
