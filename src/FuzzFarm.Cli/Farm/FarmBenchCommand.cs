@@ -19,11 +19,12 @@ namespace FuzzFarm.Cli.Commands;
 /// <summary>
 /// <c>fuzzfarm farm-bench [--json FILE]</c>: (1) executions/s of one machine through a grain vs the bare engine, both
 /// pinned to one core; (2) aggregator ingest, reports/s with dedup, under a storm where every execution violates;
-/// (3) one silo vs two, each silo a process pinned to its own core.
+/// (3) one silo vs two, each silo a process pinned to its own core; (4) how long <c>/metrics</c> and the dashboard
+/// take to answer while the default campaign (48 machine grains) keeps every core busy.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 [System.Runtime.Versioning.SupportedOSPlatform("windows")]
-internal static class FarmBenchCommand
+internal static partial class FarmBenchCommand
 {
     private const string Machine = "cpus=2 bbml2=0 ram=4G";
 
@@ -31,7 +32,7 @@ internal static class FarmBenchCommand
     {
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file" };
         var seconds = new Option<double>("--seconds") { Description = "Measurement time per figure", DefaultValueFactory = _ => 8 };
-        var command = new Command("farm-bench", "Benchmark the farm: grain overhead, aggregator ingest, 1 vs 2 silos") { json, seconds };
+        var command = new Command("farm-bench", "Benchmark the farm: grain overhead, aggregator ingest, 1 vs 2 silos, scrapes under load") { json, seconds };
         command.SetAction(parse =>
         {
             var s = parse.GetValue(seconds);
@@ -40,6 +41,7 @@ internal static class FarmBenchCommand
             GrainOverhead(f, s, stdout);
             Ingest(f, s, stdout);
             Scaling(f, s, stdout);
+            ScrapeUnderLoad(f, s, stdout);
             stdout.WriteLine();
             foreach (var (k, v) in f) stdout.WriteLine($"{k,-36} {Convert.ToString(v, CultureInfo.InvariantCulture)}");
             if (parse.GetValue(json) is { } path) File.WriteAllText(path, JsonSerializer.Serialize(f, new JsonSerializerOptions { WriteIndented = true }) + "\n");
@@ -245,7 +247,7 @@ internal static class FarmBenchCommand
         f["silos_2_vs_1"] = Math.Round(two / one, 2);
     }
 
-    private static int[] FreePorts(int n)
+    internal static int[] FreePorts(int n)
     {
         var listeners = Enumerable.Range(0, n).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
         foreach (var l in listeners) l.Start();
@@ -254,7 +256,7 @@ internal static class FarmBenchCommand
         return ports;
     }
 
-    private static void TryDelete(string dir)
+    internal static void TryDelete(string dir)
     {
         try
         {

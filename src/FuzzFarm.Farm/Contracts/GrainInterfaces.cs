@@ -10,7 +10,11 @@ public interface IMachineGrain : IGrainWithStringKey
     [Alias("Stop")]
     Task Stop();
 
-    [Alias("Status")]
+    /// <summary>
+    /// Progress. Interleaves with a slice that is waiting for a core (a slice holds the grain until it has run), so
+    /// a status call waits at most for one running slice, not for a turn at the silo's cores.
+    /// </summary>
+    [Alias("Status"), Orleans.Concurrency.AlwaysInterleave]
     Task<MachineStatus> Status();
 
     /// <summary>Corpus exchange: inputs (literal-encoded programs) that added coverage on a peer.</summary>

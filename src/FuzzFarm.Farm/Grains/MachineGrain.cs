@@ -189,12 +189,20 @@ public sealed class MachineGrain(
     {
         var a = state.State.Assignment;
         if (_session is null || a is null) return;
-        await SliceGate.Cores.WaitAsync(cancellationToken);
+        try
+        {
+            await SliceGate.Cores.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // the timer was cancelled while this tick waited for a core (deactivation, silo shutdown)
+        }
+
         try
         {
             var clock = Stopwatch.StartNew();
             var budget = options.Value.SliceBudget;
-            while (clock.Elapsed < budget && _session is not null)
+            while (clock.Elapsed < budget && !cancellationToken.IsCancellationRequested)
             {
                 if (a.MaxExecutions > 0 && Total >= a.MaxExecutions) break;
                 _session.RunSlice(200);
@@ -204,6 +212,8 @@ public sealed class MachineGrain(
         {
             SliceGate.Cores.Release();
         }
+
+        if (cancellationToken.IsCancellationRequested) return;
 
         if (time.GetElapsedTime(_lastSave) > TimeSpan.FromSeconds(5))
         {
