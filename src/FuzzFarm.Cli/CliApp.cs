@@ -23,7 +23,7 @@ public static class CliApp
             FarmCommands.Run(stdout, stderr),
             FarmCommands.Silo(stdout),
             FarmCommands.Campaign(stdout),
-            FarmCommands.Health(stdout, stderr),
+            HealthCommand.Create(stdout, stderr),
             ReportCommand.Create(stdout),
         };
         if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows()) root.Subcommands.Add(FarmBenchCommand.Create(stdout));

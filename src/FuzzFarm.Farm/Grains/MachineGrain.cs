@@ -33,7 +33,7 @@ public sealed class MachineGrainState
 /// redelivery harmless. Inputs that add coverage are offered to peers of the same variant and environment.
 /// </summary>
 [Orleans.Placement.HashBasedPlacement] // spread machines over the silos, the same way every run (the default keeps them next to their campaign)
-public sealed class MachineGrain(
+public sealed partial class MachineGrain(
     [PersistentState("machine", FarmKeys.Storage)] IPersistentState<MachineGrainState> state,
     IVariantResolver variants,
     IReportJournal journal,
@@ -54,16 +54,6 @@ public sealed class MachineGrain(
     private long _sessionBase;
     private long _lastSave;
     private IGrainTimer? _drain;
-    private volatile MachineSample? _sample;
-    private long _rateStamp;
-    private long _rateExecutions;
-    private double _rate;
-    private Activity? _findingSpan;
-    private Activity? _minimizeSpan;
-    private Activity? _outerSpan;
-    private long _minimizeStart;
-
-    MachineSample? IMachineSampleSource.Sample => _sample;
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -118,20 +108,6 @@ public sealed class MachineGrain(
     }
 
     private long Total => _session is null ? state.State.ExecutionsBefore : _sessionBase + _session.Executions;
-
-    /// <summary>Delivers a leftover outbox every second until it is empty (the grain stays active meanwhile).</summary>
-    private void StartDrain()
-    {
-        _drain ??= this.RegisterGrainTimer(async _ =>
-        {
-            await Deliver();
-            if (state.State.Outbox.Count == 0)
-            {
-                _drain?.Dispose();
-                _drain = null;
-            }
-        }, new GrainTimerCreationOptions { DueTime = TimeSpan.FromSeconds(1), Period = TimeSpan.FromSeconds(1), KeepAlive = true });
-    }
 
     public Task<MachineStatus> Status() => Task.FromResult(new MachineStatus
     {
@@ -242,65 +218,6 @@ public sealed class MachineGrain(
         }
     }
 
-    /// <summary>Sends the outbox (in sequence order) and drops what the aggregator acknowledged.</summary>
-    private async Task Deliver()
-    {
-        var outbox = state.State.Outbox;
-        if (outbox.Count == 0) return;
-        var batch = outbox.ToList();
-        try
-        {
-            var gateway = GrainFactory.GetGrain<IReportGateway>(0);
-            var attempts = 0;
-            try
-            {
-                await _sharedPipeline.ExecuteAsync(async ct =>
-                {
-                    attempts++;
-                    await gateway.Report(batch).WaitAsync(ct);
-                });
-            }
-            finally
-            {
-                _retries += Math.Max(0, attempts - 1);
-            }
-
-            outbox.RemoveRange(0, batch.Count);
-            await state.WriteStateAsync();
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // Kept in the outbox: the next slice tries again (the circuit breaker spaces the attempts).
-            logger.LogWarning("machine {Key}: {Count} report(s) not delivered yet: {Error}", this.GetPrimaryKeyString(), batch.Count, e.Message);
-        }
-    }
-
-    /// <summary>Replaces the sample the silo's metrics read (the rate over the last second or more).</summary>
-    private void Publish()
-    {
-        var now = time.GetTimestamp();
-        var total = Total;
-        var elapsed = time.GetElapsedTime(_rateStamp, now);
-        if (_rateStamp == 0 || total < _rateExecutions)
-        {
-            (_rateStamp, _rateExecutions) = (now, total);
-        }
-        else if (elapsed >= TimeSpan.FromSeconds(1))
-        {
-            _rate = (total - _rateExecutions) / elapsed.TotalSeconds;
-            (_rateStamp, _rateExecutions) = (now, total);
-        }
-
-        var a = state.State.Assignment;
-        var last = _sample;
-        // A stopped machine keeps showing the coverage it reached (a finished campaign's dashboards stay meaningful).
-        _sample = new MachineSample(
-            this.GetPrimaryKeyString(), a?.Campaign ?? "", a?.Variant ?? "", a?.Env ?? "", total, _session is null ? 0 : _rate,
-            _session?.Edges ?? last?.Edges ?? 0, _session?.Features ?? last?.Features ?? 0, _session?.CorpusCount ?? last?.Corpus ?? 0,
-            state.State.Outbox.Count, _retries, _session?.ReplayDropped ?? last?.ReplayDrops ?? 0, _session?.Duplicates ?? last?.Duplicates ?? 0,
-            _timer is not null);
-    }
-
     private async Task Exchange()
     {
         var a = state.State.Assignment;
@@ -314,70 +231,6 @@ public sealed class MachineGrain(
         {
             if (peer != this.GetPrimaryKeyString()) await GrainFactory.GetGrain<IMachineGrain>(peer).Offer(inputs);
         }
-    }
-
-    void IEngineListener.OnMinimizing(in Signature signature)
-    {
-        // A finding is the root of its own trace (not a child of whatever timer tick found it); minimization is its
-        // child, and the aggregator continues the trace from the report's TraceParent, on whichever silo it lives.
-        _outerSpan = Activity.Current;
-        Activity.Current = null;
-        var a = state.State.Assignment;
-        _findingSpan = FuzzFarmTelemetry.Source.StartActivity(FuzzFarmTelemetry.Activities.Finding, ActivityKind.Internal);
-        _findingSpan?.SetTag(FuzzFarmTelemetry.Tags.Machine, this.GetPrimaryKeyString())
-            .SetTag(FuzzFarmTelemetry.Tags.Campaign, a?.Campaign)
-            .SetTag(FuzzFarmTelemetry.Tags.Variant, signature.Variant)
-            .SetTag(FuzzFarmTelemetry.Tags.Invariant, Invariants.Id(signature.Invariant))
-            .SetTag(FuzzFarmTelemetry.Tags.Signature, signature.Key)
-            .SetTag(FuzzFarmTelemetry.Tags.Silo, RuntimeIdentity);
-        _minimizeSpan = FuzzFarmTelemetry.Source.StartActivity(FuzzFarmTelemetry.Activities.Minimize, ActivityKind.Internal);
-        _minimizeStart = time.GetTimestamp();
-    }
-
-    void IEngineListener.OnReplayDropped(in Signature signature)
-    {
-        _minimizeSpan?.SetTag(FuzzFarmTelemetry.Tags.Outcome, "replay-gate-dropped");
-        EndFindingSpans(signature, events: 0);
-    }
-
-    private string EndFindingSpans(in Signature signature, int events)
-    {
-        metrics.Minimized(time.GetElapsedTime(_minimizeStart), signature.Variant, Invariants.Id(signature.Invariant));
-        _minimizeSpan?.SetTag(FuzzFarmTelemetry.Tags.Events, events);
-        _minimizeSpan?.Dispose();
-        var parent = _findingSpan?.Id ?? "";
-        _findingSpan?.Dispose();
-        (_findingSpan, _minimizeSpan) = (null, null);
-        Activity.Current = _outerSpan;
-        _outerSpan = null;
-        return parent;
-    }
-
-    void IEngineListener.OnFinding(Finding finding)
-    {
-        var a = state.State.Assignment!;
-        var traceParent = EndFindingSpans(finding.Signature, finding.Program.Events.Length);
-        var seq = state.State.NextSequence++;
-        state.State.Outbox.Add(new FindingReport
-        {
-            MachineKey = this.GetPrimaryKeyString(),
-            Sequence = seq,
-            SignatureKey = finding.Signature.Key,
-            Title = finding.Title,
-            Variant = finding.Signature.Variant,
-            Invariant = Invariants.Id(finding.Signature.Invariant),
-            Where = Points.Name(finding.Signature.Where),
-            Detail = finding.Signature.Detail,
-            Env = a.Env,
-            Trace = finding.TraceText,
-            Events = finding.Program.Events.Length,
-            FoundAtExecution = _sessionBase + finding.FoundAtExecution,
-            FoundAt = time.GetUtcNow(),
-            Assumptions = AssumptionNames.Format(finding.Violation.Assumptions),
-            Machine = TraceWriter.FormatMachine(finding.Program.Machine),
-            TraceParent = traceParent,
-        });
-        _dirty = true;
     }
 
     void IEngineListener.OnCorpusAdded(CorpusEntry entry)
