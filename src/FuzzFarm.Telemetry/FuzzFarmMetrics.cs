@@ -123,7 +123,7 @@ public sealed class FuzzFarmMetrics : IDisposable
     public void ReportsIngested(long count) => _ingested.Add(count);
 
     /// <summary>Touches the event-driven series so they exist (at zero) before the first event.</summary>
-    public void Announce() => _ingested.Add(0);
+    public void ZeroIngestSeries() => _ingested.Add(0);
 
     public int ActiveMachineCount
     {

@@ -24,7 +24,7 @@ public sealed class AggregatorGrain(
         _silo = SiloName();
         _ledger = new FindingsLedger(state.State);
         Snapshot();
-        metrics.Announce();
+        metrics.ZeroIngestSeries();
         metrics.SetLedger(() => _signatures);
         return Task.CompletedTask;
     }
