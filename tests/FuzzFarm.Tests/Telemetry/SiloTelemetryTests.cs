@@ -93,8 +93,9 @@ public sealed class SiloTelemetryTests : IAsyncLifetime
         while (DateTimeOffset.UtcNow < deadline)
         {
             metrics = await http.GetStringAsync(new Uri("metrics", UriKind.Relative), TestContext.Current.CancellationToken);
-            if (metrics.Contains("fuzzfarm_findings_total{", StringComparison.Ordinal) && Received("/v1/metrics", "fuzzfarm.executions")
-                && Received("/v1/traces", "fuzzfarm.finding")) break;
+            // (The finding series exist at zero from the campaign's start: wait for an acknowledged finding's histogram.)
+            if (metrics.Contains("fuzzfarm_minimization_duration_seconds_bucket{", StringComparison.Ordinal) && Received("/v1/metrics", "fuzzfarm.executions")
+                && Received("/v1/traces", "fuzzfarm.finding") && Received("/v1/traces", "fuzzfarm.minimize") && Received("/v1/traces", "fuzzfarm.aggregate")) break;
             await Task.Delay(250, TestContext.Current.CancellationToken);
         }
 
@@ -102,6 +103,7 @@ public sealed class SiloTelemetryTests : IAsyncLifetime
         Assert.Contains("fuzzfarm_executions_total{", metrics, StringComparison.Ordinal);
         Assert.Contains("campaign=\"otel\"", metrics, StringComparison.Ordinal);
         Assert.Contains("fuzzfarm_findings_total{", metrics, StringComparison.Ordinal);
+        Assert.Contains("fuzzfarm_reports_ingested_total{", metrics, StringComparison.Ordinal);
         Assert.Contains("fuzzfarm_minimization_duration_seconds_bucket{", metrics, StringComparison.Ordinal);
         Assert.Contains("\norleans_", metrics, StringComparison.Ordinal); // Orleans' own meter
         Assert.True(Received("/v1/metrics", "fuzzfarm.executions"), Describe());
