@@ -85,9 +85,6 @@ public sealed class AggregatorGrain(
         return Task.CompletedTask;
     }
 
-    /// <summary>Machine grain keys start with their campaign's name (CampaignGrain.Key).</summary>
-    private static string CampaignOf(string machineKey) => machineKey.IndexOf('/', StringComparison.Ordinal) is > 0 and var i ? machineKey[..i] : "";
-
     private string SiloName()
     {
         try
@@ -110,7 +107,7 @@ public sealed class AggregatorGrain(
         foreach (var (r, outcome) in outcomes)
         {
             if (outcome != IngestOutcome.Replayed) accepted++;
-            if (outcome == IngestOutcome.New) metrics.FindingAccepted(CampaignOf(r.MachineKey), r.Variant, r.Invariant, r.Env);
+            if (outcome == IngestOutcome.New) metrics.FindingAccepted(CampaignGrain.CampaignOf(r.MachineKey), r.Variant, r.Invariant, r.Env);
             if (outcome is IngestOutcome.Duplicate or IngestOutcome.Smaller) metrics.DuplicatesAtAggregator(1);
             if (!ActivityContext.TryParse(r.TraceParent, null, out var parent)) parent = default;
             using var span = FuzzFarmTelemetry.Source.StartActivity(

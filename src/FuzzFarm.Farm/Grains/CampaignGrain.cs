@@ -136,6 +136,10 @@ public sealed class CampaignGrain(
     public static string Key(string campaign, string variant, string env, string machine, int index) =>
         $"{campaign}/{variant}/{env}/{index}-{Stable(machine) & 0xffffffff:x8}";
 
+    /// <summary>The campaign a machine grain key (<see cref="Key"/>) belongs to ("" for a key of another shape).</summary>
+    public static string CampaignOf(string machineKey) =>
+        machineKey.IndexOf('/', StringComparison.Ordinal) is > 0 and var i ? machineKey[..i] : "";
+
     private static ulong Stable(string s)
     {
         var h = 14695981039346656037UL;
