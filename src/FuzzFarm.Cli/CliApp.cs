@@ -18,15 +18,15 @@ public static class CliApp
             FuzzCommand.Create(stdout, stderr),
             MinimizeCommand.Create(stdout, stderr),
             MatrixCommand.Create(stdout),
-            ExploreCommand.Create(stdout),
+            ExploreCommand.Create(stdout, stderr),
             BenchCommand.Create(stdout, stderr),
             FarmCommands.Run(stdout, stderr),
-            FarmCommands.Silo(stdout),
+            FarmCommands.Silo(stdout, stderr),
             FarmCommands.Campaign(stdout),
             HealthCommand.Create(stdout, stderr),
             ReportCommand.Create(stdout),
         };
-        if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows()) root.Subcommands.Add(FarmBenchCommand.Create(stdout));
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows()) root.Subcommands.Add(FarmBenchCommand.Create(stdout, stderr));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -21,8 +21,15 @@ namespace FuzzFarm.Host;
 /// </summary>
 public static class FuzzFarmSilo
 {
+    /// <param name="options">Where the silo listens and keeps its data.</param>
+    /// <param name="farm">Farm options (tests shorten slices).</param>
+    /// <param name="logLevel">The console log's level.</param>
+    /// <param name="consoleLifetime">
+    /// True: the host stops itself on SIGINT/SIGTERM (the .NET console lifetime). False: the caller handles signals
+    /// (the command line finishes its slice and delivers before it stops the host).
+    /// </param>
     /// <exception cref="FuzzFarmOptionsException">The options cannot be used (every problem is named).</exception>
-    public static IHost Build(FuzzFarmHostOptions options, Action<FarmOptions>? farm = null, LogLevel logLevel = LogLevel.Warning)
+    public static IHost Build(FuzzFarmHostOptions options, Action<FarmOptions>? farm = null, LogLevel logLevel = LogLevel.Warning, bool consoleLifetime = true)
     {
         ArgumentNullException.ThrowIfNull(options);
         var problems = options.Validate();
@@ -31,6 +38,7 @@ public static class FuzzFarmSilo
         {
             var plain = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
             Configure(plain.Services, plain.Logging, options, logLevel, prometheus: false);
+            if (!consoleLifetime) plain.Services.AddSingleton<IHostLifetime, CallerLifetime>();
             plain.UseOrleans(silo => silo.AddFuzzFarm(options, farm));
             return plain.Build();
         }
@@ -38,6 +46,7 @@ public static class FuzzFarmSilo
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.ConfigureKestrel(k => k.Listen(endpoint));
         Configure(builder.Services, builder.Logging, options, logLevel, prometheus: true);
+        if (!consoleLifetime) builder.Services.AddSingleton<IHostLifetime, CallerLifetime>();
         builder.UseOrleans(silo => silo.AddFuzzFarm(options, farm));
         var app = builder.Build();
         app.MapPrometheusScrapingEndpoint("/metrics");
@@ -91,4 +100,12 @@ public static class FuzzFarmSilo
             ? new Uri(endpoint, signalPath)
             : endpoint;
     }
+}
+
+/// <summary>A host lifetime that leaves signals to the caller (no console lifetime handlers).</summary>
+internal sealed class CallerLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

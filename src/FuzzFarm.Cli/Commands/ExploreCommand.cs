@@ -15,7 +15,7 @@ namespace FuzzFarm.Cli.Commands;
 /// </summary>
 internal static class ExploreCommand
 {
-    public static Command Create(TextWriter stdout)
+    public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var variant = new Option<string>("--variant") { Description = "Variant id", Required = true };
         var depth = new Option<int>("--depth") { Description = "Most events per program", Required = true };
@@ -44,13 +44,14 @@ internal static class ExploreCommand
                 Invariants = CommonOptions.ParseInvariants(parse.GetValue(invariant)),
                 MaxStates = limit,
             };
-            return Run(options, parse.GetValue(outDir), stdout);
+            return Run(options, parse.GetValue(outDir), stdout, stderr);
         });
         return command;
     }
 
-    private static int Run(ExploreOptions options, string? outDir, TextWriter stdout)
+    private static int Run(ExploreOptions options, string? outDir, TextWriter stdout, TextWriter stderr)
     {
+        using var stop = StopSignal.Listen(stderr, "stopping after this depth (no proof then)");
         var explorer = new Explorer(options);
         var invariants = options.Invariants is null ? "any invariant" : string.Join(", ", options.Invariants.Select(Invariants.Id));
         var envName = options.Env == EnvMode.Strict ? "strict" : "adversarial";
@@ -58,8 +59,27 @@ internal static class ExploreCommand
         stdout.WriteLine($"machine: {TraceWriter.FormatMachine(options.Machine)}");
         stdout.WriteLine($"alphabet: {explorer.Alphabet.Describe()}");
         var clock = Stopwatch.StartNew();
-        var result = explorer.Run((d, states) =>
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  depth {d}: {states:N0} states ({clock.Elapsed.TotalSeconds:F2}s)")));
+        var stoppedAt = -1;
+        ExploreResult result;
+        try
+        {
+            result = explorer.Run((d, states) =>
+            {
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  depth {d}: {states:N0} states ({clock.Elapsed.TotalSeconds:F2}s)"));
+                stdout.Flush();
+                if (stop.Requested)
+                {
+                    stoppedAt = d;
+                    throw new OperationCanceledException(stop.Token);
+                }
+            });
+        }
+        catch (OperationCanceledException) when (stoppedAt >= 0)
+        {
+            stdout.WriteLine($"STOPPED by a signal after depth {stoppedAt}: no violation up to depth {stoppedAt}, not a proof ({clock.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)}s)");
+            return ExitCodes.Inconclusive;
+        }
+
         var seconds = clock.Elapsed.TotalSeconds;
         var rate = string.Create(CultureInfo.InvariantCulture, $"{result.States:N0} states, {result.Executions:N0} executions in {seconds:F2}s ({result.States / Math.Max(seconds, 1e-9):N0} states/s)");
         if (result.Violations.Count > 0)

@@ -63,13 +63,14 @@ internal static class FuzzCommand
                 stderr.WriteLine($"fuzzfarm: {why}");
             }
 
-            return Run(options, execBudget, timeBudget, parse.GetRequiredValue(outDir), parse.GetValue(json), !parse.GetValue(noEdges), stdout);
+            return Run(options, execBudget, timeBudget, parse.GetRequiredValue(outDir), parse.GetValue(json), !parse.GetValue(noEdges), stdout, stderr);
         });
         return command;
     }
 
-    private static int Run(FuzzOptions options, long? execBudget, double? timeBudget, string outDir, string? jsonPath, bool edges, TextWriter stdout)
+    private static int Run(FuzzOptions options, long? execBudget, double? timeBudget, string outDir, string? jsonPath, bool edges, TextWriter stdout, TextWriter stderr)
     {
+        using var stop = StopSignal.Listen(stderr, "finishing the slice and printing the summary");
         using var edgeObserver = edges && InstrumentedContext.Active ? EdgeCoverageObserver.TryAcquire(Instrumenter.MapSize) : null;
         var written = new List<string>();
         var listener = new Listener(outDir, written, stdout);
@@ -81,7 +82,7 @@ internal static class FuzzCommand
         var clock = Stopwatch.StartNew();
         var interactive = !Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out);
         var nextReport = 1.0;
-        while (true)
+        while (!stop.Requested)
         {
             if (execBudget is { } e && session.Executions >= e) break;
             if (timeBudget is { } t && clock.Elapsed.TotalSeconds >= t) break;

@@ -28,7 +28,7 @@ internal static partial class FarmBenchCommand
 {
     private const string Machine = "cpus=2 bbml2=0 ram=4G";
 
-    public static Command Create(TextWriter stdout)
+    public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file" };
         var seconds = new Option<double>("--seconds") { Description = "Measurement time per figure", DefaultValueFactory = _ => 8 };
@@ -38,10 +38,13 @@ internal static partial class FarmBenchCommand
             var s = parse.GetValue(seconds);
             if (s is < 2 or > 600) throw new UsageException("--seconds must be 2..600");
             var f = new Dictionary<string, object?>();
-            GrainOverhead(f, s, stdout);
-            Ingest(f, s, stdout);
-            Scaling(f, s, stdout);
-            ScrapeUnderLoad(f, s, stdout);
+            using var stop = StopSignal.Listen(stderr, "finishing this phase and printing the figures so far");
+            foreach (var phase in new Action<Dictionary<string, object?>, double, TextWriter>[] { GrainOverhead, Ingest, Scaling, ScrapeUnderLoad })
+            {
+                if (stop.Requested) break;
+                phase(f, s, stdout);
+            }
+
             stdout.WriteLine();
             foreach (var (k, v) in f) stdout.WriteLine($"{k,-36} {Convert.ToString(v, CultureInfo.InvariantCulture)}");
             if (parse.GetValue(json) is { } path) File.WriteAllText(path, JsonSerializer.Serialize(f, new JsonSerializerOptions { WriteIndented = true }) + "\n");

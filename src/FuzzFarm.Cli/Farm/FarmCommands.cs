@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using FuzzFarm.Farm;
 using FuzzFarm.Host;
@@ -11,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace FuzzFarm.Cli.Commands;
 
 /// <summary><c>fuzzfarm run</c>, <c>fuzzfarm silo</c> and <c>fuzzfarm campaign start|status|stop|findings</c>.</summary>
-internal static class FarmCommands
+internal static partial class FarmCommands
 {
     /// <summary>The default campaign's machines: Z3's, a 4-CPU one with a CPU lacking BBML2_NOABORT, and a swarm.</summary>
     public static readonly string[] DefaultMachines = ["cpus=2 bbml2=0 ram=4G", "cpus=4 bbml2=0,1,2 ram=4G", "swarm"];
@@ -96,12 +95,12 @@ internal static class FarmCommands
             if (options.Redis is not null) throw new UsageException("run is the local mode; use 'fuzzfarm silo --redis' and 'fuzzfarm campaign start' for a cluster");
             var seconds = parse.GetValue(maxSeconds);
             if (seconds is <= 0) throw new UsageException("--max-seconds must be positive");
-            return RunLocal(options, seconds, CommonOptions.ParseSeed(parse.GetValue(seed)), parse.GetValue(name)!, stdout);
+            return RunLocal(options, seconds, CommonOptions.ParseSeed(parse.GetValue(seed)), parse.GetValue(name)!, stdout, stderr);
         });
         return command;
     }
 
-    public static Command Silo(TextWriter stdout)
+    public static Command Silo(TextWriter stdout, TextWriter stderr)
     {
         var host = NewHostArgs(redisRequired: false);
         var command = new Command("silo", "Run a silo until stopped: joins a Redis cluster (--redis), or a local one (--primary, file storage)");
@@ -110,11 +109,16 @@ internal static class FarmCommands
         {
             var options = host.Read(parse);
             using var app = BuildSilo(options);
+            using var stop = StopSignal.Listen(stderr, "stopping the silo: its grains deliver and deactivate");
             StartHost(app, options);
             stdout.WriteLine($"silo up: {options.Address}:{options.SiloPort} (gateway {options.GatewayPort}), cluster '{options.ClusterId}', {(options.Redis is null ? $"local, data {Path.GetFullPath(options.DataDirectory)}" : $"redis {options.Redis}")}");
             if (FuzzFarmSilo.HttpAddress(app) is { } web) stdout.WriteLine($"dashboard {web}  metrics {new Uri(web, "metrics")}");
             stdout.Flush();
-            app.WaitForShutdown();
+            stop.Token.WaitHandle.WaitOne();
+            stdout.WriteLine("silo stopping…");
+            stdout.Flush();
+            app.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
+            stdout.WriteLine("silo stopped");
             return ExitCodes.Clean;
         });
         return command;
@@ -187,60 +191,11 @@ internal static class FarmCommands
         return command;
     }
 
-    private static int RunLocal(FuzzFarmHostOptions options, double? seconds, ulong seed, string name, TextWriter stdout)
-    {
-        using var app = BuildSilo(options);
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            StartHost(app, options);
-            var client = app.Services.GetRequiredService<IClusterClient>();
-            var campaign = client.GetGrain<ICampaignGrain>(name);
-            var spec = new CampaignSpec { Machines = DefaultMachines, Variants = [.. VariantCatalog.Ids], Envs = DefaultEnvs, Seed = seed, MaxSeconds = seconds };
-            var data = Path.GetFullPath(options.DataDirectory);
-            stdout.WriteLine($"fuzzfarm run: local silo on {options.Address}:{options.SiloPort}, data in {data}");
-            if (FuzzFarmSilo.HttpAddress(app) is { } web) stdout.WriteLine($"dashboard: {web} (live while the campaign runs; Prometheus metrics at {new Uri(web, "metrics")})");
-            var clock = Stopwatch.StartNew();
-            var status = campaign.Start(spec).GetAwaiter().GetResult();
-            stdout.WriteLine($"campaign '{name}': {status.Machines.Count} machine grains ({spec.Machines.Count} machines × {spec.Variants.Count} variants × {spec.Envs.Count} envs), seed {seed}");
-            var lastExecs = status.Executions;
-            var lastTime = clock.Elapsed.TotalSeconds;
-            while (!cancel.IsCancellationRequested && (seconds is null || clock.Elapsed.TotalSeconds < seconds))
-            {
-                cancel.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(2));
-                status = campaign.Status().GetAwaiter().GetResult();
-                var now = clock.Elapsed.TotalSeconds;
-                var rate = (status.Executions - lastExecs) / Math.Max(now - lastTime, 1e-9);
-                (lastExecs, lastTime) = (status.Executions, now);
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"[{now,6:F0}s] execs {status.Executions,12:N0}  {rate,9:N0}/s  findings {status.Findings,4}  machines {status.Machines.Count(m => m.Running)}/{status.Machines.Count}  outbox {status.Machines.Sum(m => m.Outbox)}"));
-                if (status.State == "finished") break;
-            }
-
-            stdout.WriteLine("stopping: machine grains deliver what they hold…");
-            campaign.Stop().GetAwaiter().GetResult();
-            var findings = client.GetGrain<IAggregatorGrain>(FarmKeys.Aggregator).Findings().GetAwaiter().GetResult();
-            PrintFindings(stdout, findings);
-            stdout.WriteLine($"findings: {Path.Combine(data, "findings")} (.trace replays with 'fuzzfarm replay', .json per signature); a rerun resumes");
-            app.StopAsync().GetAwaiter().GetResult();
-            return findings.Count > 0 ? ExitCodes.Violation : ExitCodes.Clean;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
-    }
-
-    internal static IHost BuildSilo(FuzzFarmHostOptions options, Action<FarmOptions>? farm = null) => FuzzFarmSilo.Build(options, farm);
+    /// <summary>A silo whose signals the command handles (see <see cref="StopSignal"/>).</summary>
+    internal static IHost BuildSilo(FuzzFarmHostOptions options, Action<FarmOptions>? farm = null) => FuzzFarmSilo.Build(options, farm, consoleLifetime: false);
 
     /// <summary>Starts a silo host; a listener that cannot bind is a usage error naming the flag, not a stack trace.</summary>
-    private static void StartHost(IHost app, FuzzFarmHostOptions options)
+    internal static void StartHost(IHost app, FuzzFarmHostOptions options)
     {
         try
         {
@@ -269,7 +224,7 @@ internal static class FarmCommands
         }
     }
 
-    private static void PrintFindings(TextWriter w, IReadOnlyList<FindingRecord> list)
+    internal static void PrintFindings(TextWriter w, IReadOnlyList<FindingRecord> list)
     {
         w.WriteLine($"{list.Count} finding(s):");
         foreach (var f in list)

@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Globalization;
+using FuzzFarm.Farm;
+using FuzzFarm.Host;
+using FuzzFarm.Variants;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FuzzFarm.Cli.Commands;
+
+/// <summary><c>fuzzfarm run</c>: the local campaign, stopped by its budget, Ctrl-C or SIGTERM alike.</summary>
+internal static partial class FarmCommands
+{
+    private static int RunLocal(FuzzFarmHostOptions options, double? seconds, ulong seed, string name, TextWriter stdout, TextWriter stderr)
+    {
+        var data = Path.GetFullPath(options.DataDirectory);
+        var findingsDir = Path.GetFullPath(options.Findings ?? Path.Combine(data, "findings"));
+        using var hold = DataLock.Take(data, findingsDir);
+        using var app = BuildSilo(options);
+        using var stop = StopSignal.Listen(stderr, "finishing the slice, delivering the findings and printing the summary");
+        StartHost(app, options);
+        var client = app.Services.GetRequiredService<IClusterClient>();
+        var campaign = client.GetGrain<ICampaignGrain>(name);
+        var spec = new CampaignSpec { Machines = DefaultMachines, Variants = [.. VariantCatalog.Ids], Envs = DefaultEnvs, Seed = seed, MaxSeconds = seconds };
+        stdout.WriteLine($"fuzzfarm run: local silo on {options.Address}:{options.SiloPort}, data in {data}");
+        if (hold.StaleTemporaryFiles > 0) stdout.WriteLine($"removed {hold.StaleTemporaryFiles} temporary file(s) an interrupted run left");
+        if (FuzzFarmSilo.HttpAddress(app) is { } web) stdout.WriteLine($"dashboard: {web} (live while the campaign runs; Prometheus metrics at {new Uri(web, "metrics")})");
+        var clock = Stopwatch.StartNew();
+        var status = campaign.Start(spec).GetAwaiter().GetResult();
+        stdout.WriteLine($"campaign '{name}': {status.Machines.Count} machine grains ({spec.Machines.Count} machines × {spec.Variants.Count} variants × {spec.Envs.Count} envs), seed {seed}");
+        stdout.Flush();
+        var lastExecs = status.Executions;
+        var lastTime = clock.Elapsed.TotalSeconds;
+        while (!stop.Requested && (seconds is null || clock.Elapsed.TotalSeconds < seconds))
+        {
+            stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(2));
+            if (stop.Requested) break;
+            status = campaign.Status().GetAwaiter().GetResult();
+            var now = clock.Elapsed.TotalSeconds;
+            var rate = (status.Executions - lastExecs) / Math.Max(now - lastTime, 1e-9);
+            (lastExecs, lastTime) = (status.Executions, now);
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"[{now,6:F0}s] execs {status.Executions,12:N0}  {rate,9:N0}/s  findings {status.Findings,4}  machines {status.Machines.Count(m => m.Running)}/{status.Machines.Count}  outbox {status.Machines.Sum(m => m.Outbox)}"));
+            stdout.Flush();
+            if (status.State == "finished") break;
+        }
+
+        stdout.WriteLine("stopping: machine grains deliver what they hold…");
+        stdout.Flush();
+        campaign.Stop().GetAwaiter().GetResult();
+        var findings = client.GetGrain<IAggregatorGrain>(FarmKeys.Aggregator).Findings().GetAwaiter().GetResult();
+        PrintFindings(stdout, findings);
+        stdout.WriteLine($"findings: {findingsDir} (.trace replays with 'fuzzfarm replay', .json per signature); a rerun resumes");
+        stdout.Flush();
+        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5))) app.StopAsync(limit.Token).GetAwaiter().GetResult();
+        return findings.Count > 0 ? ExitCodes.Violation : ExitCodes.Clean;
+    }
+}
