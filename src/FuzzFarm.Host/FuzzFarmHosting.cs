@@ -36,7 +36,8 @@ public static class FuzzFarmHosting
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, primary, serviceId: "fuzzfarm", clusterId: options.ClusterId);
             var data = Path.GetFullPath(options.DataDirectory);
             silo.Services.AddKeyedSingleton<IGrainStorage>(FarmKeys.Storage, (sp, _) =>
-                new FileGrainStorage(Path.Combine(data, "state"), new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>())));
+                new FileGrainStorage(Path.Combine(data, "state"), new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>()),
+                    sp.GetService<Microsoft.Extensions.Logging.ILogger<FileGrainStorage>>()));
             silo.Services.AddSingleton<IFindingSink>(new FileFindingSink(Path.GetFullPath(options.Findings ?? Path.Combine(data, "findings"))));
         }
         else

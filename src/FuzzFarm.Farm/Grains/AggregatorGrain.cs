@@ -19,14 +19,16 @@ public sealed class AggregatorGrain(
     private volatile SignatureSample[] _signatures = [];
     private string _silo = "";
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _silo = SiloName();
         _ledger = new FindingsLedger(state.State);
         Snapshot();
         metrics.ZeroIngestSeries();
         metrics.SetLedger(() => _signatures);
-        return Task.CompletedTask;
+        // A crash between the ledger's write and the files' (or a failed file write) left records without files.
+        var written = await WriteFiles([]);
+        if (written > 0) logger.LogWarning("wrote the missing finding files of {Count} acknowledged finding(s)", written);
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -61,21 +63,30 @@ public sealed class AggregatorGrain(
         Snapshot();
         Observe(outcomes, started);
 
-        foreach (var key in _ledger.LastChanged.ToList())
-        {
-            if (!_ledger.TryGet(key, out var record)) continue;
-            try
-            {
-                await sink.Write(record);
-            }
-            catch (IOException e)
-            {
-                // The ledger is durable already; the file copy is a convenience.
-                logger.LogWarning(e, "could not write finding files for {Signature}", record.SignatureKey);
-            }
-        }
-
+        await WriteFiles(_ledger.LastChanged.ToList());
         return result;
+    }
+
+    /// <summary>
+    /// Files for the records this batch changed, then for every record whose files are missing or stale. A failed
+    /// write is logged, not thrown: the ledger is durable already and the next batch (or start) writes them.
+    /// </summary>
+    private async Task<int> WriteFiles(IReadOnlyList<string> changed)
+    {
+        try
+        {
+            foreach (var key in changed)
+            {
+                if (_ledger.TryGet(key, out var record)) await sink.Write(record);
+            }
+
+            return changed.Count + await sink.WriteMissing(_ledger.Records);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("could not write finding files ({Cause}); they are written after the next batch", e.Message);
+            return 0;
+        }
     }
 
     /// <summary>A campaign's finding series start at zero on the silo that counts them (see FuzzFarmMetrics.CampaignAnnounced).</summary>

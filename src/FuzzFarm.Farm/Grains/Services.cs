@@ -17,13 +17,22 @@ public interface IVariantResolver
 /// <summary>Where acknowledged findings also go as files (local mode: <c>.trace</c> + <c>.json</c> per signature).</summary>
 public interface IFindingSink
 {
+    /// <summary>Writes (or rewrites) the files of one record.</summary>
     Task Write(FindingRecord record);
+
+    /// <summary>
+    /// Writes the files of every record whose files are missing, empty or hold another reproducer (a crash between
+    /// the ledger's write and the files', or a failed write); returns how many it wrote.
+    /// </summary>
+    Task<int> WriteMissing(IEnumerable<FindingRecord> records);
 }
 
 /// <summary>The default: nothing besides grain storage.</summary>
 public sealed class NoFindingSink : IFindingSink
 {
     public Task Write(FindingRecord record) => Task.CompletedTask;
+
+    public Task<int> WriteMissing(IEnumerable<FindingRecord> records) => Task.FromResult(0);
 }
 
 /// <summary>
