@@ -104,6 +104,7 @@ public static class FileErrors
         if (e is DirectoryNotFoundException) return "no such folder";
         if (e is FileNotFoundException) return "no such file";
         if (e is PathTooLongException) return "path too long";
+        if (m.Contains("already exists", StringComparison.OrdinalIgnoreCase)) return "a file is in the way of a folder";
         // .NET on Unix: "<strerror> : '<path>'" or "… '<path>' …".
         var cut = m.IndexOf(" : '", StringComparison.Ordinal);
         if (cut > 0) m = m[..cut];

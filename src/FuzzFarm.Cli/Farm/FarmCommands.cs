@@ -3,9 +3,7 @@ using System.Globalization;
 using FuzzFarm.Farm;
 using FuzzFarm.Host;
 using FuzzFarm.Variants;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace FuzzFarm.Cli.Commands;
 
@@ -94,7 +92,8 @@ internal static partial class FarmCommands
             var options = host.Read(parse);
             if (options.Redis is not null) throw new UsageException("run is the local mode; use 'fuzzfarm silo --redis' and 'fuzzfarm campaign start' for a cluster");
             var seconds = parse.GetValue(maxSeconds);
-            if (seconds is <= 0) throw new UsageException("--max-seconds must be positive");
+            if (seconds is { } sec && !(sec > 0 && sec <= CampaignGrain.MaxSeconds))
+                throw new UsageException($"--max-seconds: {sec.ToString(CultureInfo.InvariantCulture)} is not in (0, {CampaignGrain.MaxSeconds:0}] seconds");
             return RunLocal(options, seconds, CommonOptions.ParseSeed(parse.GetValue(seed)), parse.GetValue(name)!, stdout, stderr);
         });
         return command;
@@ -147,8 +146,9 @@ internal static partial class FarmCommands
             command.Subcommands.Add(c);
         }
 
-        start.SetAction(parse => WithClient(host.Read(parse), async client =>
+        start.SetAction(parse =>
         {
+            // Checked here, with the silo's own validator, before any connection.
             var spec = new CampaignSpec
             {
                 Machines = parse.GetValue(machines) is { Length: > 0 } m ? m : DefaultMachines,
@@ -159,10 +159,20 @@ internal static partial class FarmCommands
                 MaxExecutionsPerMachine = parse.GetValue(maxExecs) ?? 0,
             };
             foreach (var v in spec.Variants) CommonOptions.Variant(v);
-            var s = await client.GetGrain<ICampaignGrain>(parse.GetRequiredValue(name)).Start(spec);
-            stdout.WriteLine($"campaign '{s.Name}' {s.State}: {s.Machines.Count} machine grains");
-            return ExitCodes.Clean;
-        }));
+            if (CampaignGrain.Problems(spec) is { Count: > 0 } problems) throw new UsageException(string.Join("; ", problems));
+            return WithClient(host.Read(parse), async client =>
+            {
+                var s = await client.GetGrain<ICampaignGrain>(parse.GetRequiredValue(name)).Start(spec);
+                if (s.AlreadyRunning)
+                {
+                    stdout.WriteLine($"campaign '{s.Name}' is running already ({s.Machines.Count(x => x.Running)}/{s.Machines.Count} machine grains): the options given were not applied; 'fuzzfarm campaign stop' first");
+                    return ExitCodes.BadInput;
+                }
+
+                stdout.WriteLine($"campaign '{s.Name}' {s.State}: {s.Machines.Count} machine grains");
+                return ExitCodes.Clean;
+            });
+        });
         status.SetAction(parse => WithClient(host.Read(parse), async client =>
         {
             var s = await client.GetGrain<ICampaignGrain>(parse.GetRequiredValue(name)).Status();
@@ -204,23 +214,6 @@ internal static partial class FarmCommands
         catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
         {
             throw new UsageException($"--http {options.Http}: {e.Message} (another silo or program has it; pick another port, 0 for any, or 'off')");
-        }
-    }
-
-    internal static int WithClient(FuzzFarmHostOptions options, Func<IClusterClient, Task<int>> action)
-    {
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleansClient(client => client.AddFuzzFarmClient(options));
-        using var app = builder.Build();
-        app.Start();
-        try
-        {
-            return action(app.Services.GetRequiredService<IClusterClient>()).GetAwaiter().GetResult();
-        }
-        finally
-        {
-            app.StopAsync().GetAwaiter().GetResult();
         }
     }
 

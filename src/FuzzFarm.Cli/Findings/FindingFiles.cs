@@ -86,10 +86,5 @@ public static class FindingFiles
         else w.WriteString(name, value);
     }
 
-    private static void WriteAtomically(string path, string text)
-    {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
-    }
+    private static void WriteAtomically(string path, string text) => FuzzFarm.Host.AtomicFile.Write(path, text);
 }

@@ -123,4 +123,7 @@ public sealed record CampaignStatus
     [Id(3)] public long Executions { get; init; }
     [Id(4)] public int Findings { get; init; }
     [Id(5)] public DateTimeOffset? Started { get; init; }
+
+    /// <summary>Set by Start when the campaign was running already: the options given were not applied.</summary>
+    [Id(6)] public bool AlreadyRunning { get; init; }
 }

@@ -33,13 +33,48 @@ public sealed class CampaignGrain(
         return Task.CompletedTask;
     }
 
+    /// <summary>Longest time budget a campaign takes (about 115 days).</summary>
+    public const double MaxSeconds = 1e7;
+
+    /// <summary>What is wrong with a spec, one line each: the silo and the client check with this same code.</summary>
+    public static IReadOnlyList<string> Problems(CampaignSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var problems = new List<string>();
+        if (spec.Machines.Count == 0 || spec.Variants.Count == 0 || spec.Envs.Count == 0)
+            problems.Add("a campaign needs at least one machine, variant and env");
+        foreach (var m in spec.Machines.Where(m => m != "swarm"))
+        {
+            try
+            {
+                TraceParser.ParseMachine(m);
+            }
+            catch (Exception e) when (e is TraceFormatException or Model.MachineConfigException)
+            {
+                problems.Add($"--machine \"{(m.Length > 80 ? m[..80] + "…" : m)}\": {e.Message.Replace("--machine:1: ", "", StringComparison.Ordinal)}");
+            }
+        }
+
+        foreach (var env in spec.Envs.Where(e => e is not ("strict" or "adversarial")))
+            problems.Add($"--envs: '{env}' is not an environment (strict or adversarial)");
+        if (spec.MaxSeconds is { } s && !(s > 0 && s <= MaxSeconds))
+            problems.Add($"--max-seconds: {s.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not in (0, {MaxSeconds:0}] seconds");
+        if (spec.MaxExecutionsPerMachine < 0) problems.Add($"--max-execs: {spec.MaxExecutionsPerMachine} is negative");
+        return problems;
+    }
+
     public async Task<CampaignStatus> Start(CampaignSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        if (state.State.State == "running") return await Status();
-        if (spec.Machines.Count == 0 || spec.Variants.Count == 0 || spec.Envs.Count == 0)
-            throw new ArgumentException("a campaign needs at least one machine, variant and env");
-        foreach (var m in spec.Machines.Where(m => m != "swarm")) TraceParser.ParseMachine(m);
+        if (Problems(spec) is { Count: > 0 } problems) throw new ArgumentException(string.Join("; ", problems));
+        if (state.State.State == "running")
+        {
+            var current = await Status();
+            if (current.State == "running") return current with { AlreadyRunning = true };
+            // Finished: start again with the options given now (the machine grains take a new assignment once stopped).
+            await Task.WhenAll(state.State.Machines.Select(k => GrainFactory.GetGrain<IMachineGrain>(k).Stop()));
+        }
+
         var name = this.GetPrimaryKeyString();
         using var span = FuzzFarmTelemetry.Source.StartActivity(FuzzFarmTelemetry.Activities.CampaignStart, ActivityKind.Internal);
         span?.SetTag(FuzzFarmTelemetry.Tags.Campaign, name).SetTag(FuzzFarmTelemetry.Tags.Silo, RuntimeIdentity);
