@@ -28,6 +28,8 @@ public static class TraceParser
     public static MachineConfig ParseMachine(string spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Length > MaxLineLength)
+            throw new TraceFormatException("--machine", 1, $"{spec.Length:N0} characters; a machine spec has at most {MaxLineLength:N0}");
         var tokens = TraceSyntax.Tokens(spec.Trim());
         if (tokens.Length == 0 || tokens[0] != "machine") tokens = ["machine", .. tokens];
         try
@@ -39,6 +41,9 @@ public static class TraceParser
             throw new TraceFormatException("--machine", 1, problem.Message);
         }
     }
+
+    /// <summary>Longest line (and <c>--machine</c> spec) read: a machine line of every key with 64 CPUs listed is under 1,000.</summary>
+    public const int MaxLineLength = 4096;
 
     private sealed class Session(string? fileName)
     {
@@ -58,6 +63,8 @@ public static class TraceParser
             var lines = text.Split('\n');
             for (var i = 0; i < lines.Length; i++)
             {
+                if (lines[i].Length > MaxLineLength)
+                    throw new TraceFormatException(fileName, i + 1, $"line of {lines[i].Length:N0} characters; a trace line has at most {MaxLineLength:N0}");
                 var tokens = TraceSyntax.Tokens(TraceSyntax.StripComment(lines[i]));
                 if (tokens.Length == 0) continue;
                 try

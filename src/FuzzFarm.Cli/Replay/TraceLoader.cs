@@ -16,12 +16,19 @@ internal static class TraceLoader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            throw new UsageException($"{path}: cannot read the trace: {e.Message}");
+            throw new UsageException($"{path}: cannot read the trace: {FuzzFarm.Host.FileErrors.Cause(e)}");
         }
 
         var program = TraceParser.Parse(text, path);
         var error = program.Validate();
         if (error is not null) throw new UsageException($"{path}: {error}");
+        if (program.Variant is { } id && !VariantCatalog.TryGet(id, out _))
+        {
+            // The trace's own line, not the --variant option, is what is wrong.
+            var line = Array.FindIndex(text.Split('\n'), l => l.TrimStart().StartsWith("variant", StringComparison.Ordinal)) + 1;
+            throw new UsageException($"{path}:{Math.Max(line, 1)}: variant: unknown variant '{id}' (known: {string.Join(", ", VariantCatalog.Ids)})");
+        }
+
         return program;
     }
 

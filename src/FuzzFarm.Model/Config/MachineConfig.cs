@@ -91,6 +91,9 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
         new(Enumerable.Repeat(CpuSpec.WithBbml2(bbml2), cpus).ToArray());
 
     /// <summary>Returns null when the configuration is valid, else a message naming the offending key.</summary>
+    /// <summary>offset..offset+size inside RAM, without the ulong sum wrapping around.</summary>
+    private bool Inside(ulong offset, ulong size) => size <= RamBytes && offset <= RamBytes - size;
+
     public string? Validate()
     {
         if (_cpus.Length is < 1 or > MaxCpus) return $"cpus: {_cpus.Length} is out of range 1..{MaxCpus}";
@@ -98,12 +101,12 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
         if (RamBytes < MinRam || RamBytes > MaxRam || !Units.IsAligned(RamBytes, Units.PMD_SIZE))
             return $"ram: {Units.FormatSize(RamBytes)} must be a multiple of 2M between 64M and 1024G";
         if (KaliasSize == 0 || !Units.IsAligned(KaliasOffset, Units.PAGE_SIZE) || !Units.IsAligned(KaliasSize, Units.PAGE_SIZE)
-            || KaliasOffset + KaliasSize > RamBytes)
+            || !Inside(KaliasOffset, KaliasSize))
             return "kalias: the kernel alias must be a non-empty page-aligned range inside RAM";
         if (Kfence != KfenceMode.Off)
         {
             if (KfencePoolSize == 0 || !Units.IsAligned(KfencePoolOffset, Units.PAGE_SIZE)
-                || !Units.IsAligned(KfencePoolSize, Units.PAGE_SIZE) || KfencePoolOffset + KfencePoolSize > RamBytes)
+                || !Units.IsAligned(KfencePoolSize, Units.PAGE_SIZE) || !Inside(KfencePoolOffset, KfencePoolSize))
                 return "kfence-pool: the pool must be a non-empty page-aligned range inside RAM";
             if (Overlaps(KfencePoolOffset, KfencePoolSize, KaliasOffset, KaliasSize))
                 return "kfence-pool: the pool overlaps the kernel alias";
@@ -112,7 +115,7 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
         if (SwiotlbSize != 0)
         {
             if (!Units.IsAligned(SwiotlbOffset, Units.PAGE_SIZE) || !Units.IsAligned(SwiotlbSize, Units.PAGE_SIZE)
-                || SwiotlbOffset + SwiotlbSize > RamBytes)
+                || !Inside(SwiotlbOffset, SwiotlbSize))
                 return "swiotlb: the bounce buffer must be a page-aligned range inside RAM";
             if (Overlaps(SwiotlbOffset, SwiotlbSize, KaliasOffset, KaliasSize))
                 return "swiotlb: the bounce buffer overlaps the kernel alias";

@@ -39,7 +39,9 @@ public sealed class FailFastTests() : CliTestBase("failfast")
         "fuzz --variant realm-v2 --no-edges --machine cpus=0",
         "fuzz --variant realm-v2 --no-edges --seed -1",
         "fuzz --variant realm-v2 --no-edges --max-execs 10 --json /",
-        "fuzz --variant realm-v2 --no-edges --machine kfence-pool=0xffffffffffe00000+0x400000",
+        "fuzz --variant realm-v2 --no-edges --machine cpus=2_kfence=early_kfence-pool=0xffffffffffe00000+0x400000",
+        "fuzz --variant realm-v2 --no-edges --machine cpus=2_kalias=0xffffffffffe00000+0x400000",
+        "fuzz --variant realm-v2 --no-edges --machine cpus=2_realm=on_swiotlb=0xffffffffffe00000+0x400000",
         "report nothing",
         "health --url nonsense",
         "variants --nonsense",
@@ -52,7 +54,7 @@ public sealed class FailFastTests() : CliTestBase("failfast")
     public void BadArguments_OneLine_Exit2_NoStackTrace_NoTypeName(string command)
     {
         var clock = Stopwatch.StartNew();
-        var (code, _, err) = Run([.. command.Split(' ').Select(a => a.Replace("tests/corpus/", Corpus.Dir + "/", StringComparison.Ordinal))]);
+        var (code, _, err) = Run([.. command.Split(' ').Select(a => a.Replace("tests/corpus/", Corpus.Dir + "/", StringComparison.Ordinal).Replace('_', ' '))]);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"{command}: {clock.Elapsed.TotalSeconds:F1} s");
         Assert.Equal(2, code);
         Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
