@@ -1,4 +1,4 @@
-using FuzzFarm.Engine;
+using FuzzFarm.Host;
 using System.CommandLine;
 using FuzzFarm.Cli.Replay;
 using FuzzFarm.Model;
@@ -21,9 +21,14 @@ internal static class ReplayCommand
         var env = new Option<string?>("--env") { Description = "strict or adversarial (default: the trace's env, else adversarial)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON document instead of text" };
         var noTimeline = new Option<bool>("--no-timeline") { Description = "Leave the per-CPU timeline out" };
+        var timelineLimit = new Option<int>("--timeline-limit")
+        {
+            Description = $"Timeline entries kept per variant (default {BoundedReplay.DefaultTimelineLimit}; the rest are counted)",
+            DefaultValueFactory = _ => BoundedReplay.DefaultTimelineLimit,
+        };
         var command = new Command("replay", "Run a trace on one or every variant and report what the oracle saw")
         {
-            trace, variant, env, json, noTimeline,
+            trace, variant, env, json, noTimeline, timelineLimit,
         };
         command.SetAction(parse =>
         {
@@ -39,10 +44,19 @@ internal static class ReplayCommand
             var program = TraceLoader.Load(path);
             var envMode = ParseEnv(parse.GetValue(env)) ?? program.Env ?? EnvMode.Adversarial;
             var variants = TraceLoader.SelectVariants(parse.GetValue(variant) ?? program.Variant ?? "all");
-            var results = variants.Select(v => Replayer.Replay(program, v, envMode)).ToList();
-            if (parse.GetValue(json)) ReplayJson.Write(stdout, path, program, envMode, results, !parse.GetValue(noTimeline));
-            else ReplayText.Write(stdout, path, program, envMode, results, !parse.GetValue(noTimeline));
-            return results.Any(r => r.HasViolation) ? ExitCodes.Violation : ExitCodes.Clean;
+            // One variant at a time, written and dropped: memory holds one capped timeline, not all of them.
+            var limit = parse.GetValue(noTimeline) ? 0 : parse.GetValue(timelineLimit);
+            if (limit < 0) throw new UsageException("--timeline-limit must be 0 or more");
+            var violation = false;
+            var results = variants.Select(v =>
+            {
+                var run = BoundedReplay.Run(program, v, envMode, limit);
+                violation |= run.Replay.HasViolation;
+                return run;
+            });
+            if (parse.GetValue(json)) ReplayJson.Write(stdout, path, program, envMode, results, limit > 0);
+            else ReplayText.Write(stdout, path, program, envMode, results, limit > 0, limit);
+            return violation ? ExitCodes.Violation : ExitCodes.Clean;
         });
         return command;
     }

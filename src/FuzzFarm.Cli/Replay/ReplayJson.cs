@@ -9,7 +9,7 @@ namespace FuzzFarm.Cli.Replay;
 internal static class ReplayJson
 {
     public static void Write(
-        TextWriter o, string path, EventProgram program, EnvMode env, IReadOnlyList<VariantReplay> results, bool timeline)
+        TextWriter o, string path, EventProgram program, EnvMode env, IEnumerable<(VariantReplay Replay, long Dropped)> results, bool timeline)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
@@ -22,7 +22,7 @@ internal static class ReplayJson
             w.WriteString("env", ReplayText.EnvName(env));
             w.WriteNumber("events", program.Events.Length);
             w.WriteStartArray("variants");
-            foreach (var r in results) WriteVariant(w, r, timeline);
+            foreach (var (r, dropped) in results) WriteVariant(w, r, timeline, dropped);
             w.WriteEndArray();
             w.WriteEndObject();
         }
@@ -30,7 +30,7 @@ internal static class ReplayJson
         o.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
     }
 
-    private static void WriteVariant(Utf8JsonWriter w, VariantReplay r, bool timeline)
+    private static void WriteVariant(Utf8JsonWriter w, VariantReplay r, bool timeline, long dropped)
     {
         w.WriteStartObject();
         w.WriteString("id", r.Variant.Id);
@@ -71,6 +71,7 @@ internal static class ReplayJson
             }
 
             w.WriteEndArray();
+            w.WriteNumber("timeline_dropped", dropped);
         }
 
         w.WriteEndObject();

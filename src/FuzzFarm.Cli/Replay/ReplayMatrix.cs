@@ -23,7 +23,7 @@ internal static class ReplayMatrix
             var program = TraceLoader.Load(file);
             var env = envOverride ?? program.Env ?? EnvMode.Adversarial;
             var variants = TraceLoader.SelectVariants(variantSelection ?? program.Variant ?? "all");
-            var runs = variants.Select(v => Replayer.Replay(program, v, env)).ToList();
+            var runs = variants.Select(v => FuzzFarm.Host.BoundedReplay.Run(program, v, env, timelineLimit: 0).Replay).ToList();
             results.Add(new TraceResults(System.IO.Path.GetFileNameWithoutExtension(file), file, env, runs));
         }
 

@@ -45,7 +45,7 @@ public sealed record FindingAnalysis(
             ? VariantMatrix.Row(program.Machine, program.Events.AsSpan(), invariant, mode, VariantCatalog.All)
             : null;
         var variantId = record.Variant.Length > 0 ? record.Variant : program.Variant ?? "";
-        var replay = VariantCatalog.TryGet(variantId, out var variant) ? Replayer.Replay(program, variant, mode) : null;
+        var replay = VariantCatalog.TryGet(variantId, out var variant) ? BoundedReplay.Run(program, variant, mode).Replay : null;
         var problem = (row, replay) switch
         {
             (null, _) => $"unknown invariant '{record.Invariant}': no variant matrix",
