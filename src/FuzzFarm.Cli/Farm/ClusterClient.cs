@@ -13,7 +13,7 @@ namespace FuzzFarm.Cli.Commands;
 /// </summary>
 internal static partial class FarmCommands
 {
-    private static readonly TimeSpan ConnectLimit = TimeSpan.FromSeconds(8);
+    private static readonly TimeSpan ConnectLimit = TimeSpan.FromSeconds(30); // a loaded cluster can take long to answer; no Redis or no gateway is found by Probe in 3 s
 
     internal static int WithClient(FuzzFarmHostOptions options, Func<IClusterClient, Task<int>> action)
     {
