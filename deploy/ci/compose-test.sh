@@ -151,6 +151,9 @@ health() { podman inspect --format '{{.State.Health.Status}}' "$1" 2>/dev/null |
 silo_healthy() { [ "$(health "$1")" = healthy ]; }
 any_silo() { for c in $(containers silo); do silo_healthy "$c" && { echo "$c"; return; }; done; containers silo | head -n 1; }
 ff() { podman exec "$(any_silo)" dotnet /app/fuzzfarm.dll "$@"; }
+# `campaign findings` exits 1 when there are findings: the JSON is what counts (empty when the call failed).
+findings_json() { { ff campaign findings --json 2>/dev/null || true; } | json_part; }
+status_json() { { ff campaign status --name default --json 2>/dev/null || true; } | json_part; }
 json_part() { awk 'f==0 && /^(\{|\[|\[\])$/ { f=1; if ($0=="[]") { print; exit } c=($0=="{")?"}":"]" } f { print; if ($0==c) exit }'; }
 
 log "docker-compose up (2 silos)"
@@ -179,7 +182,7 @@ active=$(podman exec "$redis_ctr" redis-cli HGETALL "$members_key" | grep -c '"S
 log "membership in Redis ($members_key): $active active silo(s)"
 check "two silos Active in one cluster's membership table" [ "$active" -eq "$silos" ]
 
-status=$(ff campaign status --name default --json 2>/dev/null | json_part)
+status=$(status_json)
 state=$(jq -r .State <<<"$status")
 machines=$(jq '.Machines | length' <<<"$status")
 log "campaign default: $state, $machines machine grains on $(jq -r '[.Machines[].Silo] | unique | length' <<<"$status") silo(s)"
@@ -197,7 +200,8 @@ check "Prometheus scrapes both silos" [ "$scraped" -eq "$silos" -a "$series" -eq
 
 findings_early=0
 for _ in $(seq 1 45); do
-  findings_early=$(ff campaign findings --json 2>/dev/null | json_part | jq length || echo 0)
+  findings_early=$(findings_json | jq length)
+  findings_early=${findings_early:-0}
   [ "$findings_early" -gt 0 ] && break
   sleep 2
 done
@@ -205,7 +209,7 @@ log "findings before the faults: $findings_early"
 check "findings arrive" [ "$findings_early" -gt 0 ]
 
 # Faults: SIGKILL the silo holding the most machine grains, start it again; then restart Redis.
-status=$(ff campaign status --name default --json 2>/dev/null | json_part)
+status=$(status_json)
 busiest_ip=$(jq -r '[.Machines[].Silo | select(startswith("S")) | ltrimstr("S") | split(":")[0]] | group_by(.) | max_by(length) | .[0]' <<<"$status")
 victim=""
 for c in $(containers silo); do
@@ -232,7 +236,7 @@ sleep "$run_seconds"
 ff campaign stop --name default >/dev/null 2>&1 || ff campaign stop --name default >/dev/null
 drained=false
 for _ in $(seq 1 60); do
-  status=$(ff campaign status --name default --json 2>/dev/null | json_part || true)
+  status=$(status_json)
   if [ -n "$status" ] && jq -e '(.Machines | length) > 0 and all(.Machines[]; .Outbox == 0 and .Silo != "unreachable")' <<<"$status" >/dev/null; then drained=true; break; fi
   sleep 2
 done
@@ -240,7 +244,8 @@ log "campaign $(jq -r .State <<<"$status"): $(jq -r .Executions <<<"$status") ex
 check "outboxes drained after stop" $drained
 
 # Ledger (aggregator) vs journals (every report a machine grain made durable).
-ff campaign findings --json 2>/dev/null | json_part >"$work/findings.json"
+findings_json >"$work/findings.json"
+[ -s "$work/findings.json" ] || echo "[]" >"$work/findings.json"
 cat "$work"/journal/*.log 2>/dev/null >"$work/journal.tsv" || true
 findings=$(jq length "$work/findings.json")
 journal_lines=$(wc -l <"$work/journal.tsv")
