@@ -8,7 +8,7 @@ namespace FuzzFarm.Tests.Farm;
 /// <summary>
 /// <c>/healthz</c> tells the truth about Redis: a real redis-server on 127.0.0.1 and a real <c>fuzzfarm silo</c>
 /// process; Redis frozen with SIGSTOP turns the silo unhealthy (503 and a reason, every answer within the health
-/// command's 3 s), SIGCONT turns it healthy again.
+/// command's 3 s), SIGCONT turns it healthy again, and a killed Redis unhealthy again.
 /// </summary>
 [Collection(nameof(RealClusterCollection))]
 public sealed class HealthzRedisTests(ITestOutputHelper output) : IDisposable
@@ -69,6 +69,14 @@ public sealed class HealthzRedisTests(ITestOutputHelper output) : IDisposable
             var again = await WaitFor(healthz, HttpStatusCode.OK, TimeSpan.FromSeconds(30), ct);
             Log($"Redis thawed: healthy after {(_clock.Elapsed - thawedAt).TotalSeconds:F1} s: {again.Body}");
             Assert.Equal("healthy", again.Body);
+
+            // Gone altogether (connection refused): unhealthy again, with the cause.
+            _redis.Kill();
+            var killedAt = _clock.Elapsed;
+            var gone = await WaitFor(healthz, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15), ct);
+            Log($"Redis killed: unhealthy after {(_clock.Elapsed - killedAt).TotalSeconds:F1} s: {gone.Body}");
+            Assert.StartsWith("unhealthy:", gone.Body, StringComparison.Ordinal);
+            Assert.True(_clock.Elapsed - killedAt < TimeSpan.FromSeconds(10), $"unhealthy only after {(_clock.Elapsed - killedAt).TotalSeconds:F1} s");
             _passed = true;
         }
         catch (Exception) when (!_passed)
