@@ -72,6 +72,9 @@ network_backend = "netavark"
 EOF
 export CONTAINERS_CONF="$work/containers.conf"
 
+# Without systemd, podman start/restart print "unable to get systemd connection ... healthchecks" (the loop below
+# runs them instead): that line is dropped, anything else podman says is kept.
+quiet_podman() { podman "$@" 2> >(grep -v 'unable to get systemd connection' >&2); }
 compose() { docker-compose -p "$project" -f "$repo/deploy/docker-compose.yml" -f "$here/docker-compose.ci.yml" "$@"; }
 
 service_pid=""
@@ -217,15 +220,15 @@ for c in $(containers silo); do
 done
 [ -n "$victim" ] || victim=$(containers silo | head -n 1)
 log "podman kill $victim ($busiest_ip, $(jq --arg ip "S$busiest_ip:" '[.Machines[] | select(.Silo | startswith($ip))] | length' <<<"$status") machine grains)"
-podman kill "$victim" >/dev/null
+quiet_podman kill "$victim" >/dev/null
 sleep 3
-[ "$(podman inspect --format '{{.State.Running}}' "$victim")" = true ] || podman start "$victim" >/dev/null
+[ "$(podman inspect --format '{{.State.Running}}' "$victim")" = true ] || quiet_podman start "$victim" >/dev/null
 for _ in $(seq 1 60); do silo_healthy "$victim" && break; sleep 2; done
 log "$victim back: $(health "$victim")"
 check "killed silo healthy again" silo_healthy "$victim"
 keys_before=$(podman exec "$redis_ctr" redis-cli DBSIZE)
 log "podman restart $redis_ctr (DBSIZE $keys_before)"
-podman restart -t 10 "$redis_ctr" >/dev/null
+quiet_podman restart -t 10 "$redis_ctr" >/dev/null
 for _ in $(seq 1 30); do [ "$(podman exec "$redis_ctr" redis-cli PING 2>/dev/null)" = PONG ] && break; sleep 1; done
 keys_after=$(podman exec "$redis_ctr" redis-cli DBSIZE)
 log "redis back: DBSIZE $keys_after"
@@ -258,7 +261,8 @@ undercounted=$(jq -r '.[] | "\(.SignatureKey)\t\(.Hits)"' "$work/findings.json" 
   sort -t $'\t' -u -k1,2 "$work/journal.tsv" | cut -f3 | sort | uniq -c | awk '{ print $2 "\t" $1 }' | sort \
     | join -t $'\t' - "$work/hits" | awk -F'\t' '$3 < $2' | wc -l)
 duplicated=$((dup_signatures + reused))
-log "ledger: $findings finding(s), $(jq '[.[].Hits] | add // 0' "$work/findings.json") hit(s); journals: $journal_lines line(s), $reports distinct durable report(s) from $(ls "$work/journal" | wc -l) silo journal(s)"
+hits=$(jq '[.[].Hits] | add // 0' "$work/findings.json")
+log "ledger: $findings finding(s), $hits hit(s); journals: $journal_lines line(s), $reports distinct durable report(s) (machine, sequence) from $(ls "$work/journal" | wc -l) silo journal(s)"
 check "journals are not empty" [ "$journal_lines" -gt 0 ]
 check "no durable report lost ($lost signature(s) journaled but not in the ledger)" [ "$lost" -eq 0 ]
 check "no durable report counted short ($undercounted signature(s) with fewer hits than durable reports)" [ "$undercounted" -eq 0 ]
@@ -270,5 +274,5 @@ down_done=1
 left=$(podman ps -aq --filter "label=com.docker.compose.project=$project" | wc -l)
 check "compose down leaves no container behind ($left left)" [ "$left" -eq 0 ]
 
-echo "compose-test: images $((images_done - t0)) s, time to healthy ${time_to_healthy} s, findings $findings, lost $lost, duplicated $duplicated, total $((SECONDS - t0)) s, ${#failures[@]} failed assertion(s)"
+echo "compose-test: images $((images_done - t0)) s, time to healthy ${time_to_healthy} s, findings $findings (hits $hits, durable reports $reports), lost $lost, duplicated $duplicated, total $((SECONDS - t0)) s, ${#failures[@]} failed assertion(s)"
 [ "${#failures[@]}" -eq 0 ]
