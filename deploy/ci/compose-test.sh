@@ -134,7 +134,11 @@ mkdir -p "$work/ctx/dotnet/shared"
 cp -a "$dotnet_root/dotnet" "$dotnet_root/host" "$work/ctx/dotnet/"
 for fw in Microsoft.NETCore.App Microsoft.AspNetCore.App; do cp -a "$dotnet_root/shared/$fw" "$work/ctx/dotnet/shared/"; done
 log "building fuzzfarm-ci:local (deploy/ci/Dockerfile.ci)"
+previous=$(podman image inspect --format '{{.Id}}' localhost/fuzzfarm-ci:local 2>/dev/null || true)
 podman build -q --build-arg BASE="localhost/fuzzfarm-ci-base:$key" -f "$here/Dockerfile.ci" -t localhost/fuzzfarm-ci:local "$work/ctx" >/dev/null
+# The image this build replaced (untagged now): removed, so that repeated runs do not fill the store.
+current=$(podman image inspect --format '{{.Id}}' localhost/fuzzfarm-ci:local)
+[ -z "$previous" ] || [ "$previous" = "$current" ] || podman rmi "$previous" >/dev/null 2>&1 || true
 images_done=$SECONDS
 
 # --- 3. up ---------------------------------------------------------------------------------------------------------
