@@ -267,6 +267,11 @@ undercounted=$(jq -r '.[] | "\(.SignatureKey)\t\(.Hits)"' "$work/findings.json" 
 duplicated=$((dup_signatures + reused))
 hits=$(jq '[.[].Hits] | add // 0' "$work/findings.json")
 log "ledger: $findings finding(s), $hits hit(s); journals: $journal_lines line(s), $reports distinct durable report(s) (machine, sequence) from $(ls "$work/journal" | wc -l) silo journal(s)"
+# Hits no journal line accounts for: not asserted. A silo journals a report only after its own state write succeeds;
+# a write that timed out during the Redis restart but landed, then delivered by the next activation, is counted
+# without a journal line. The ledger keeps no (machine, sequence) per hit, so a double count would look the same.
+unjournaled=$((hits > reports ? hits - reports : 0))
+[ "$unjournaled" -eq 0 ] || log "note: $unjournaled hit(s) more than journaled durable reports (journal gap or double count; not asserted)"
 check "journals are not empty" [ "$journal_lines" -gt 0 ]
 check "no durable report lost ($lost signature(s) journaled but not in the ledger)" [ "$lost" -eq 0 ]
 check "no durable report counted short ($undercounted signature(s) with fewer hits than durable reports)" [ "$undercounted" -eq 0 ]
@@ -278,5 +283,5 @@ down_done=1
 left=$(podman ps -aq --filter "label=com.docker.compose.project=$project" | wc -l)
 check "compose down leaves no container behind ($left left)" [ "$left" -eq 0 ]
 
-echo "compose-test: images $((images_done - t0)) s, time to healthy ${time_to_healthy} s, findings $findings (hits $hits, durable reports $reports), lost $lost, duplicated $duplicated, total $((SECONDS - t0)) s, ${#failures[@]} failed assertion(s)"
+echo "compose-test: images $((images_done - t0)) s, time to healthy ${time_to_healthy} s, findings $findings (hits $hits, journaled durable reports $reports, unjournaled hits $unjournaled), lost $lost, duplicated $duplicated, total $((SECONDS - t0)) s, ${#failures[@]} failed assertion(s)"
 [ "${#failures[@]}" -eq 0 ]
