@@ -269,7 +269,8 @@ hits=$(jq '[.[].Hits] | add // 0' "$work/findings.json")
 log "ledger: $findings finding(s), $hits hit(s); journals: $journal_lines line(s), $reports distinct durable report(s) (machine, sequence) from $(ls "$work/journal" | wc -l) silo journal(s)"
 # Hits no journal line accounts for: not asserted. A silo journals a report only after its own state write succeeds;
 # a write that timed out during the Redis restart but landed, then delivered by the next activation, is counted
-# without a journal line. The ledger keeps no (machine, sequence) per hit, so a double count would look the same.
+# without a journal line. (The ledger drops a report whose sequence is not above its machine's last one, so a
+# redelivery is not counted twice; it keeps no (machine, sequence) per hit, so this cannot be checked here.)
 unjournaled=$((hits > reports ? hits - reports : 0))
 [ "$unjournaled" -eq 0 ] || log "note: $unjournaled hit(s) more than journaled durable reports (journal gap or double count; not asserted)"
 check "journals are not empty" [ "$journal_lines" -gt 0 ]
