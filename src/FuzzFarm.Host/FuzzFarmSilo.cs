@@ -47,13 +47,19 @@ public static class FuzzFarmSilo
         builder.WebHost.ConfigureKestrel(k => k.Listen(endpoint));
         Configure(builder.Services, builder.Logging, options, logLevel, prometheus: true);
         if (!consoleLifetime) builder.Services.AddSingleton<IHostLifetime, CallerLifetime>();
+        builder.Services.AddSingleton<HealthProbe>();
         builder.UseOrleans(silo => silo.AddFuzzFarm(options, farm));
         var app = builder.Build();
         app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapGet("/healthz", (IHostApplicationLifetime life) =>
-            life.ApplicationStarted.IsCancellationRequested && !life.ApplicationStopping.IsCancellationRequested
-                ? Results.Text("healthy\n")
-                : Results.Text("starting or stopping\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        // Healthy: started, not stopping, and the membership table and grain storage answer (HealthProbe).
+        app.MapGet("/healthz", async (IHostApplicationLifetime life, HealthProbe probe, CancellationToken ct) =>
+        {
+            if (!life.ApplicationStarted.IsCancellationRequested || life.ApplicationStopping.IsCancellationRequested)
+                return Results.Text("starting or stopping\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+            return await probe.Check(ct) is { } problem
+                ? Results.Text($"unhealthy: {problem}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+                : Results.Text("healthy\n");
+        });
         DashboardEndpoints.Map(app);
         return app;
     }
