@@ -29,6 +29,12 @@ public sealed record FuzzOptions
     /// <summary>Extra seed programs (for example traces a user trusts), run before the generated seeds.</summary>
     public IReadOnlyList<MachineEvent[]> Seeds { get; init; } = [];
 
+    /// <summary>
+    /// The versions each finding's reproducer is replayed on, in history order (the verdict row); empty: only
+    /// <see cref="Variant"/>.
+    /// </summary>
+    public IReadOnlyList<SplitVariant> Versions { get; init; } = [];
+
     /// <summary>Longest program the havoc stage builds (1..64; the benchmark's "16-event programs" use 16).</summary>
     public int MaxEvents { get; init; } = ProgramBuffer.Capacity;
 }
@@ -51,7 +57,6 @@ public sealed class FuzzSession
     private readonly IScheduler _scheduler = new RecencyScheduler();
     private readonly IMutator[] _mutators = Mutators.All();
     private readonly ProgramBuffer _buffer = new();
-    private readonly Violation[] _pending = new Violation[Kernel.MaxViolations];
     private readonly List<Finding> _findings = [];
     private readonly List<Signature> _known = [];
     private readonly List<long> _knownHits = [];
@@ -126,8 +131,7 @@ public sealed class FuzzSession
     {
         for (var i = 0; i < _known.Count; i++)
         {
-            var k = _known[i];
-            if (k.Invariant == v.Invariant && k.Where == v.Where && (ReferenceEquals(k.Detail, v.Detail) || k.Detail == v.Detail)) return i;
+            if (_known[i].Matches(v)) return i;
         }
 
         return -1;
@@ -175,44 +179,39 @@ public sealed class FuzzSession
 
     private void OnViolations(ReadOnlySpan<MachineEvent> program)
     {
-        var n = 0;
-        foreach (ref readonly var v in _executor.Machine.Violations)
+        // One root cause per run: its first selected violation (what follows is its consequence).
+        if (!_objective.TryRoot(_executor.Machine, out var root)) return;
+        var known = KnownIndex(root);
+        if (known >= 0)
         {
-            if (_objective.Selects(v)) _pending[n++] = v;
+            Duplicates++;
+            _knownHits[known]++;
+            return;
         }
 
-        MachineEvent[]? original = null;
-        for (var i = 0; i < n; i++)
+        var signature = Signature.Of(_options.Variant.Id, root);
+        var original = program.ToArray();
+        _listener?.OnMinimizing(signature);
+        var minimized = _minimizer.Minimize(original, signature);
+        MinimizeExecutions += _minimizer.Tests;
+        var candidate = new EventProgram(Machine, [.. minimized], _options.Variant.Id, _options.Env, _options.Seed);
+        if (!ReplayGate.Confirms(candidate, _options.Variant, signature, _objective, out var confirmed, out var callers))
         {
-            var known = KnownIndex(_pending[i]);
-            if (known >= 0)
-            {
-                Duplicates++;
-                _knownHits[known]++;
-                continue;
-            }
-
-            var signature = Signature.Of(_options.Variant.Id, _pending[i]);
-
-            original ??= program.ToArray();
-            _listener?.OnMinimizing(signature);
-            var minimized = _minimizer.Minimize(original, signature);
-            MinimizeExecutions += _minimizer.Tests;
-            var candidate = new EventProgram(Machine, [.. minimized], _options.Variant.Id, _options.Env, _options.Seed);
-            if (!ReplayGate.Confirms(candidate, _options.Variant, signature, _options.Env, out var confirmed))
-            {
-                ReplayDropped++;
-                _listener?.OnReplayDropped(signature);
-                continue;
-            }
-
-            var finding = new Finding(signature, candidate, confirmed, Executions, original.Length);
-            _known.Add(signature);
-            _knownHits.Add(1);
-            _findings.Add(finding);
-            _listener?.OnFinding(finding);
+            ReplayDropped++;
+            _listener?.OnReplayDropped(signature);
+            return;
         }
+
+        var matrix = VariantMatrix.Row(Machine, candidate.Events.AsSpan(), signature, _objective, Versions);
+        var finding = new Finding(signature, candidate, confirmed, Executions, original.Length) { Callers = callers, Matrix = matrix };
+        _known.Add(signature);
+        _knownHits.Add(1);
+        _findings.Add(finding);
+        _listener?.OnFinding(finding);
     }
+
+    /// <summary>The versions a finding's reproducer is replayed on (the session's own when none are given).</summary>
+    private IReadOnlyList<SplitVariant> Versions => _options.Versions.Count > 0 ? _options.Versions : [_options.Variant];
 
     private void StartMachine(MachineConfig machine)
     {
@@ -222,7 +221,7 @@ public sealed class FuzzSession
         _executor = _edges is null
             ? new MachineExecutor(m, _objective, _features)
             : new MachineExecutor(m, _objective, _features, _edges);
-        _minimizer = new Minimizer(new Machine(machine, _options.Variant), _options.Env);
+        _minimizer = new Minimizer(new Machine(machine, _options.Variant), _objective);
         _corpus = new InMemoryCorpus();
         _context = new MutationContext(machine, _corpus);
         foreach (var seed in _options.Seeds)

@@ -46,6 +46,7 @@ internal static class MachineSyntax
             sb.Append(" kfence-pool=").Append(FormatRange(m.KfencePoolOffset, m.KfencePoolSize));
         if (m.SwiotlbOffset != 0 || m.SwiotlbSize != 0)
             sb.Append(" swiotlb=").Append(FormatRange(m.SwiotlbOffset, m.SwiotlbSize));
+        if (m.ItsSize != 0) sb.Append(" its=").Append(FormatRange(m.ItsOffset, m.ItsSize));
         return sb.ToString();
     }
 
@@ -83,12 +84,13 @@ internal static class MachineSyntax
         var kalias = Range(fields, "kalias", (_defaults.KaliasOffset, _defaults.KaliasSize), allowNone: false);
         var pool = Range(fields, "kfence-pool", (_defaults.KfencePoolOffset, _defaults.KfencePoolSize), allowNone: false);
         var swiotlb = Range(fields, "swiotlb", (0, 0), allowNone: true);
+        var its = Range(fields, "its", (0, 0), allowNone: true);
         fields.EnsureConsumed();
         try
         {
             return new MachineConfig(
                 specs, ram, rodata, dpa, kfence, realm, bringup, walker, bootCpus, kalias.Offset, kalias.Size,
-                pool.Offset, pool.Size, swiotlb.Offset, swiotlb.Size);
+                pool.Offset, pool.Size, swiotlb.Offset, swiotlb.Size, its.Offset, its.Size);
         }
         catch (MachineConfigException e)
         {

@@ -137,16 +137,12 @@ public sealed partial class Explorer
     {
         var events = Readable(program);
         _machine.Run(events);
-        var violations = _machine.Violations.ToArray();
-        foreach (var v in violations)
-        {
-            if (!_objective.Selects(v)) continue;
-            var signature = Signature.Of(_options.Variant.Id, v);
-            if (found.Any(f => f.Signature == signature)) continue;
-            var program2 = new EventProgram(_options.Machine, [.. events], _options.Variant.Id, _options.Env);
-            if (!ReplayGate.Confirms(program2, _options.Variant, signature, _options.Env, out var confirmed)) continue;
-            found.Add(new Finding(signature, program2, confirmed, 0, events.Length));
-        }
+        if (!_objective.TryRoot(_machine, out var root)) return;
+        var signature = Signature.Of(_options.Variant.Id, root);
+        if (found.Any(f => f.Signature == signature)) return;
+        var program2 = new EventProgram(_options.Machine, [.. events], _options.Variant.Id, _options.Env);
+        if (!ReplayGate.Confirms(program2, _options.Variant, signature, _objective, out var confirmed, out var callers)) return;
+        found.Add(new Finding(signature, program2, confirmed, 0, events.Length) { Callers = callers });
     }
 
     /// <summary>Rewrites "after n points" stops as "at point P" wherever that reaches the same state.</summary>

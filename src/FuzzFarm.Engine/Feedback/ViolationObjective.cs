@@ -32,6 +32,26 @@ public sealed class ViolationObjective : IObjective
         violation.ReportedIn(Env) && Selects(violation.Invariant)
         && (DetailContains is null || violation.Detail.Contains(DetailContains, StringComparison.Ordinal));
 
+    /// <summary>
+    /// The root cause of the machine's last run: its first selected violation (later ones are its consequences or
+    /// wait for a run of their own). False when there is none.
+    /// </summary>
+    public bool TryRoot(Machine machine, out Violation root)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        foreach (ref readonly var v in machine.Violations)
+        {
+            if (Selects(v))
+            {
+                root = v;
+                return true;
+            }
+        }
+
+        root = default;
+        return false;
+    }
+
     /// <summary>True when the machine's last run has a selected violation.</summary>
     public bool AnyIn(Machine machine)
     {

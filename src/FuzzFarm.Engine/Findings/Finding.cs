@@ -16,6 +16,12 @@ public sealed record Finding(
 {
     public string Title => Signature.Title;
 
+    /// <summary>The kernel callers (catalog rows) the reproducer's calls are, on a fresh machine.</summary>
+    public IReadOnlyList<KernelCaller> Callers { get; init; } = [];
+
+    /// <summary>The reproducer replayed on every version: where this root cause shows, and with which assumptions.</summary>
+    public MatrixRow? Matrix { get; init; }
+
     /// <summary>The trace text (the file format of tests/corpus).</summary>
     public string TraceText => TraceWriter.Write(Program, Header());
 
@@ -24,5 +30,6 @@ public sealed record Finding(
         $"finding: {Title}",
         $"signature: {Signature}",
         $"assumptions: {AssumptionNames.Format(Violation.Assumptions)}; minimized from {OriginalEvents} to {Program.Events.Length} events",
+        $"callers: {(Callers.Count == 0 ? "none from the catalog" : string.Join(", ", Callers.Select(c => c.Function)))}",
     ];
 }

@@ -4,38 +4,59 @@ using FuzzFarm.Model;
 namespace FuzzFarm.Engine;
 
 /// <summary>
-/// Shrinks a failing program to a 1-minimal one that still shows the same signature: delta debugging on
-/// events (chunks, then single events), then argument simplification (no stop, task context, one page, CPU 0,
-/// no enable flag), then events again. Every candidate goes through <see cref="ProgramBuffer.Repair(MachineConfig)"/>, so the
+/// Shrinks a failing program to a 1-minimal one with the same root cause (its first violation), needing no more
+/// environment assumptions than before: delta debugging on events (chunks, then single events), then argument
+/// simplification (no stop, task context, one page, CPU 0, no enable flag), then moves of single events that need
+/// fewer assumptions (a call made before or after a bring-up rather than during it), then events again. Assumptions
+/// are minimized like events: a candidate is kept only when it needs a subset of what the current one needs. Every candidate goes through <see cref="ProgramBuffer.Repair(MachineConfig)"/>, so the
 /// result is valid and its task labels are numbered in order.
 /// </summary>
 public sealed class Minimizer
 {
     private readonly Machine _machine;
-    private readonly EnvMode _env;
+    private readonly ViolationObjective _objective;
     private readonly ProgramBuffer _candidate = new(EventProgram.MaxEvents);
+    private Assumptions _bound;
 
     public Minimizer(Machine machine, EnvMode env)
+        : this(machine, new ViolationObjective(env))
+    {
+    }
+
+    public Minimizer(Machine machine, ViolationObjective objective)
     {
         ArgumentNullException.ThrowIfNull(machine);
+        ArgumentNullException.ThrowIfNull(objective);
         _machine = machine;
-        _env = env;
+        _objective = objective;
     }
+
+    /// <summary>The assumptions the last <see cref="Minimize"/>'s result needs (its weakest environment).</summary>
+    public Assumptions Needs => _bound;
 
     /// <summary>Programs executed by the last <see cref="Minimize"/>.</summary>
     public int Tests { get; private set; }
 
-    /// <summary>Whether <paramref name="events"/> shows <paramref name="signature"/> in this environment.</summary>
-    public bool Reproduces(ReadOnlySpan<MachineEvent> events, in Signature signature)
+    /// <summary>Whether <paramref name="events"/> has <paramref name="signature"/> as its root cause in this environment.</summary>
+    public bool Reproduces(ReadOnlySpan<MachineEvent> events, in Signature signature) => Reproduces(events, signature, out _);
+
+    private bool Reproduces(ReadOnlySpan<MachineEvent> events, in Signature signature, out Assumptions needs)
     {
         Tests++;
         _machine.Run(events);
-        foreach (ref readonly var v in _machine.Violations)
-        {
-            if (v.ReportedIn(_env) && signature.Matches(v)) return true;
-        }
+        needs = Assumptions.None;
+        if (!_objective.TryRoot(_machine, out var root) || !signature.Matches(root)) return false;
+        needs = root.Assumptions;
+        return true;
+    }
 
-        return false;
+    /// <summary>Reproduces with no assumption beyond the current result's; the bound tightens to what it needs.</summary>
+    private bool Keeps(ReadOnlySpan<MachineEvent> events, in Signature signature, bool fewerOnly = false)
+    {
+        if (!Reproduces(events, signature, out var needs) || (needs & ~_bound) != 0) return false;
+        if (fewerOnly && needs == _bound) return false;
+        _bound = needs;
+        return true;
     }
 
     /// <summary>The minimized program; the input itself (repaired) when it does not reproduce.</summary>
@@ -45,13 +66,14 @@ public sealed class Minimizer
         _candidate.Load(events);
         _candidate.Repair(_machine.Config);
         var current = _candidate.Events.ToArray();
-        if (!Reproduces(current, signature)) return current;
+        if (!Reproduces(current, signature, out _bound)) return current;
 
         for (var round = 0; round < 4; round++)
         {
             current = DeltaDebug(current, signature);
             current = OneMinimal(current, signature);
-            if (!Simplify(ref current, signature)) break;
+            var simpler = Simplify(ref current, signature);
+            if (!Move(ref current, signature) && !simpler) break;
         }
 
         return current;
@@ -68,7 +90,7 @@ public sealed class Minimizer
             for (var start = 0; start < current.Length; start += chunk)
             {
                 var candidate = Without(current, start, chunk);
-                if (candidate.Length < current.Length && Reproduces(candidate, signature))
+                if (candidate.Length < current.Length && Keeps(candidate, signature))
                 {
                     current = candidate;
                     n = Math.Max(n - 1, 2);
@@ -92,7 +114,7 @@ public sealed class Minimizer
         {
             if (i >= current.Length) continue;
             var candidate = Without(current, i, 1);
-            if (candidate.Length < current.Length && Reproduces(candidate, signature))
+            if (candidate.Length < current.Length && Keeps(candidate, signature))
             {
                 current = candidate;
                 i = current.Length; // start over from the end
@@ -123,11 +145,30 @@ public sealed class Minimizer
                 var candidate = (MachineEvent[])current.Clone();
                 candidate[i] = s;
                 candidate = Repaired(candidate);
-                if (candidate.Length == current.Length && Reproduces(candidate, signature))
+                if (candidate.Length == current.Length && Keeps(candidate, signature))
                 {
                     current = candidate;
                     changed = true;
                 }
+            }
+        }
+
+        return changed;
+    }
+
+    /// <summary>Moves single events one place earlier or later when the program then needs fewer assumptions.</summary>
+    private bool Move(ref MachineEvent[] current, in Signature signature)
+    {
+        var changed = false;
+        for (var i = 0; i + 1 < current.Length; i++)
+        {
+            var candidate = (MachineEvent[])current.Clone();
+            (candidate[i], candidate[i + 1]) = (candidate[i + 1], candidate[i]);
+            candidate = Repaired(candidate);
+            if (candidate.Length == current.Length && Keeps(candidate, signature, fewerOnly: true))
+            {
+                current = candidate;
+                changed = true;
             }
         }
 

@@ -11,8 +11,19 @@ namespace FuzzFarm.Engine;
 public static class ReplayGate
 {
     /// <summary>True when the written trace of <paramref name="program"/> reproduces <paramref name="signature"/>.</summary>
-    public static bool Confirms(EventProgram program, SplitVariant variant, in Signature signature, EnvMode env, out Violation violation)
+    public static bool Confirms(EventProgram program, SplitVariant variant, in Signature signature, EnvMode env, out Violation violation) =>
+        Confirms(program, variant, signature, new ViolationObjective(env), out violation, out _);
+
+    /// <summary>
+    /// True when the written trace of <paramref name="program"/> has <paramref name="signature"/> as its root cause
+    /// (its first violation <paramref name="objective"/> selects); <paramref name="callers"/> are the kernel callers
+    /// the replay made calls of.
+    /// </summary>
+    public static bool Confirms(EventProgram program, SplitVariant variant, in Signature signature, ViolationObjective objective,
+        out Violation violation, out IReadOnlyList<KernelCaller> callers)
     {
+        ArgumentNullException.ThrowIfNull(objective);
+        callers = [];
         ArgumentNullException.ThrowIfNull(program);
         ArgumentNullException.ThrowIfNull(variant);
         violation = default;
@@ -28,15 +39,9 @@ public static class ReplayGate
 
         var machine = new Machine(parsed.Machine, variant);
         machine.Run(parsed.Events.AsSpan());
-        foreach (ref readonly var v in machine.Violations)
-        {
-            if (v.ReportedIn(env) && signature.Matches(v))
-            {
-                violation = v;
-                return true;
-            }
-        }
-
-        return false;
+        if (!objective.TryRoot(machine, out var root) || !signature.Matches(root)) return false;
+        violation = root;
+        callers = [.. CallerCatalog.Of(machine.Kernel.CallersUsed)];
+        return true;
     }
 }

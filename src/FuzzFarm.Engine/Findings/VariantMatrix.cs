@@ -21,6 +21,30 @@ public sealed record MatrixRow(Invariant Invariant, IReadOnlyList<MatrixCell> Ce
 public static class VariantMatrix
 {
     /// <summary>
+    /// Runs <paramref name="events"/> on each variant and reports, per variant, whether the run's root cause (its
+    /// first violation <paramref name="objective"/> selects) is <paramref name="signature"/>, with the assumptions
+    /// that run needed (the weakest environment this reproducer shows it in on that version).
+    /// </summary>
+    public static MatrixRow Row(MachineConfig machine, ReadOnlySpan<MachineEvent> events, Signature signature, ViolationObjective objective,
+        IReadOnlyList<SplitVariant> variants)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        ArgumentNullException.ThrowIfNull(objective);
+        ArgumentNullException.ThrowIfNull(variants);
+        var cells = new List<MatrixCell>(variants.Count);
+        foreach (var variant in variants)
+        {
+            var m = new Machine(machine, variant);
+            m.Run(events);
+            cells.Add(objective.TryRoot(m, out var root) && signature.Matches(root)
+                ? new MatrixCell(variant.Id, true, root.Where, root.Detail, root.Assumptions)
+                : new MatrixCell(variant.Id, false, Point.None, null, Assumptions.None));
+        }
+
+        return new MatrixRow(signature.Invariant, cells);
+    }
+
+    /// <summary>
     /// Runs <paramref name="events"/> on <paramref name="machine"/> with each variant (in the given order, which
     /// should be history order) and reports, per variant, whether <paramref name="invariant"/> breaks in
     /// <paramref name="env"/>.

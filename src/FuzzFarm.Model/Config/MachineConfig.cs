@@ -34,7 +34,9 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
         ulong kfencePoolOffset = 0xe020_0000,
         ulong kfencePoolSize = DefaultKfencePoolSize,
         ulong swiotlbOffset = 0,
-        ulong swiotlbSize = 0)
+        ulong swiotlbSize = 0,
+        ulong itsOffset = 0,
+        ulong itsSize = 0)
     {
         ArgumentNullException.ThrowIfNull(cpus);
         _cpus = (CpuSpec[])cpus.Clone();
@@ -52,6 +54,8 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
         KfencePoolSize = kfencePoolSize;
         SwiotlbOffset = swiotlbOffset;
         SwiotlbSize = swiotlbSize;
+        ItsOffset = itsOffset;
+        ItsSize = itsSize;
         var error = Validate();
         if (error is not null) throw new MachineConfigException(error);
     }
@@ -79,6 +83,10 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
     /// <summary>swiotlb bounce buffer decrypted by swiotlb_update_mem_attributes() in a realm; size 0 = none.</summary>
     public ulong SwiotlbOffset { get; }
     public ulong SwiotlbSize { get; }
+
+    /// <summary>GIC ITS tables a realm decrypts at init_IRQ (P8), allocated from the page allocator; size 0 = none.</summary>
+    public ulong ItsOffset { get; }
+    public ulong ItsSize { get; }
 
     public CpuSpec Cpu(int index) => _cpus[index];
 
@@ -121,6 +129,15 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
                 return "swiotlb: the bounce buffer overlaps the kernel alias";
         }
 
+        if (ItsSize != 0)
+        {
+            if (!Units.IsAligned(ItsOffset, Units.PAGE_SIZE) || !Units.IsAligned(ItsSize, Units.PAGE_SIZE)
+                || ItsOffset + ItsSize > RamBytes || ItsOffset + ItsSize < ItsOffset)
+                return "its: the ITS tables must be a page-aligned range inside RAM";
+            if (Overlaps(ItsOffset, ItsSize, KaliasOffset, KaliasSize))
+                return "its: the ITS tables overlap the kernel alias";
+        }
+
         return null;
     }
 
@@ -153,6 +170,12 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
             Mix(KfencePoolSize);
             Mix(SwiotlbOffset);
             Mix(SwiotlbSize);
+            if (ItsSize != 0)
+            {
+                Mix(ItsOffset);
+                Mix(ItsSize);
+            }
+
             return h;
         }
     }
@@ -163,7 +186,8 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
         && Realm == other.Realm && Bringup == other.Bringup && Walker == other.Walker && BootCpus == other.BootCpus
         && KaliasOffset == other.KaliasOffset && KaliasSize == other.KaliasSize
         && KfencePoolOffset == other.KfencePoolOffset && KfencePoolSize == other.KfencePoolSize
-        && SwiotlbOffset == other.SwiotlbOffset && SwiotlbSize == other.SwiotlbSize;
+        && SwiotlbOffset == other.SwiotlbOffset && SwiotlbSize == other.SwiotlbSize
+        && ItsOffset == other.ItsOffset && ItsSize == other.ItsSize;
 
     public override bool Equals(object? obj) => Equals(obj as MachineConfig);
 
@@ -174,12 +198,14 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
         CpuSpec[]? cpus = null, ulong? ramBytes = null, RodataMode? rodata = null, bool? debugPagealloc = null,
         KfenceMode? kfence = null, bool? realm = null, BringupMode? bringup = null, WalkerMode? walker = null,
         int? bootCpus = null, ulong? kaliasOffset = null, ulong? kaliasSize = null, ulong? kfencePoolOffset = null,
-        ulong? kfencePoolSize = null, ulong? swiotlbOffset = null, ulong? swiotlbSize = null) =>
+        ulong? kfencePoolSize = null, ulong? swiotlbOffset = null, ulong? swiotlbSize = null, ulong? itsOffset = null,
+        ulong? itsSize = null) =>
         new(cpus ?? _cpus, ramBytes ?? RamBytes, rodata ?? Rodata, debugPagealloc ?? DebugPagealloc, kfence ?? Kfence,
             realm ?? Realm, bringup ?? Bringup, walker ?? Walker,
             bootCpus ?? (cpus is not null && BootCpus == _cpus.Length ? cpus.Length : BootCpus),
             kaliasOffset ?? KaliasOffset, kaliasSize ?? KaliasSize, kfencePoolOffset ?? KfencePoolOffset,
-            kfencePoolSize ?? KfencePoolSize, swiotlbOffset ?? SwiotlbOffset, swiotlbSize ?? SwiotlbSize);
+            kfencePoolSize ?? KfencePoolSize, swiotlbOffset ?? SwiotlbOffset, swiotlbSize ?? SwiotlbSize,
+            itsOffset ?? ItsOffset, itsSize ?? ItsSize);
 }
 
 /// <summary>A machine configuration that cannot be simulated; the message names the key and the problem.</summary>

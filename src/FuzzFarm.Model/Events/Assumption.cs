@@ -27,6 +27,9 @@ public enum Assumptions : byte
     /// (Project addition to §2c: the callers' side of the contract, so that strict runs judge only the guards.)
     /// </summary>
     UncheckedCaller = 32,
+
+    /// <summary>A call no kernel caller makes in this boot phase and context (see the caller catalog).</summary>
+    NoKnownCaller = 64,
 }
 
 /// <summary>Text names of <see cref="Assumptions"/> (stable ids).</summary>
@@ -40,7 +43,23 @@ public static class AssumptionNames
         (Assumptions.LateHotplug, "late-hotplug"),
         (Assumptions.PreemptedCall, "preempted-call"),
         (Assumptions.UncheckedCaller, "unchecked-caller"),
+        (Assumptions.NoKnownCaller, "no-known-caller"),
     ];
+
+    /// <summary>Parses a comma-separated list of names ("none" or empty: no assumption).</summary>
+    public static bool TryParse(string text, out Assumptions set)
+    {
+        set = Assumptions.None;
+        if (string.IsNullOrWhiteSpace(text) || text == "none") return true;
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var i = Array.FindIndex(_all, a => a.Name == part);
+            if (i < 0) return false;
+            set |= _all[i].Flag;
+        }
+
+        return true;
+    }
 
     public static IEnumerable<string> Names(Assumptions set) =>
         _all.Where(a => (set & a.Flag) != 0).Select(a => a.Name);

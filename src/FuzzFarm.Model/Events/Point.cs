@@ -71,6 +71,18 @@ public static class Points
 
     public static bool IsPreemption(Point p) => p is > Point.None and < Point.PudLeaf;
 
+    /// <summary>Points where a task may sleep: an atomic-context task is never parked there.</summary>
+    public static bool IsSleeping(Point p) => p is Point.MutexLock or Point.PgtableAlloc;
+
+    /// <summary>The primitive that takes a lock (where a task waiting for it stands).</summary>
+    internal static Point LockPoint(LockId lockId) => lockId switch
+    {
+        LockId.SplitMutex => Point.MutexLock,
+        LockId.HotplugRead => Point.CpusReadLock,
+        LockId.HotplugWrite => Point.CpusWriteLock,
+        _ => Point.None,
+    };
+
     public static bool TryParse(string name, out Point point)
     {
         for (var i = 1; i < _names.Length; i++)

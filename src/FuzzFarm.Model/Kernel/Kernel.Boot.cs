@@ -8,15 +8,18 @@ public sealed partial class Kernel
     /// <summary>Advances the boot through every phase up to <paramref name="target"/>.</summary>
     private void AdvanceTo(BootPhase target)
     {
-        while (_phase < target)
+        while (_phase < target && !_hung)
         {
             var next = _phase + 1;
-            if (next >= BootPhase.Finalize)
+
+            // smp_cpus_done() and stop_machine() wait for every bring-up and tear-down in flight; one that can never
+            // finish hangs the boot there (hung-task was reported), and nothing after it happens.
+            if (next >= BootPhase.Finalize && !WaitForHotplug())
             {
-                // smp_cpus_done() and stop_machine() wait for every bring-up and tear-down in flight.
-                CompleteActive(TaskKind.CpuUp);
-                CompleteActive(TaskKind.CpuDown);
+                _hung = true;
+                return;
             }
+
             NoteActivity(null);
             _phase = next;
             _sink?.OnPhase(_eventIndex, next);
@@ -38,22 +41,34 @@ public sealed partial class Kernel
             case BootPhase.BootCpuFeatures:
                 _capBitBbml2 = (_detectedMask & 1UL) != 0;
                 break;
+            case BootPhase.MemblockFreeAll:
+                // debug_pagealloc: memblock_free_all() hands every free page to the buddy allocator, unmapping it.
+                if (_config.DebugPagealloc)
+                    RunImplicit(CallOp.KernelMapPages, CallerCatalog.DpaFree, DpaFreePage(), DpaFreePages, enable: false);
+                break;
             case BootPhase.MemInit:
                 _pageAllocAvailable = true;
                 break;
             case BootPhase.KfenceInit:
-                if (_kfenceEarlyInit) RunImplicit(CallOp.KfenceInitLate);
+                // init_IRQ() (a realm decrypts the GIC ITS tables it allocates) comes before kfence_init().
+                if (_config.Realm && _config.ItsSize != 0)
+                {
+                    RunImplicit(CallOp.SetMemoryDecrypted, CallerCatalog.GicIts, (uint)(_config.ItsOffset / Units.PAGE_SIZE),
+                        (ushort)Math.Min(_config.ItsSize / Units.PAGE_SIZE, MachineEvent.MaxPages), enable: false);
+                }
+
+                if (_kfenceEarlyInit) RunImplicit(CallOp.KfenceInitLate, CallerCatalog.KfenceInitEarly);
                 break;
             case BootPhase.Finalize:
                 SetupSystemCapabilities();
                 break;
             case BootPhase.Repaint:
-                LockOrderChecker.OnStopMachine(this);
                 _variant.LinearMapMaybeSplitToPtes(this);
                 RepaintIncompleteChecker.AfterRepaint(this);
                 break;
             case BootPhase.Runtime:
                 // mark_linear_text_alias_ro(): the alias becomes read-only (update_mapping_prot, not the split path).
+                _writePoint = Point.None;
                 ApplyAttrs(_config.KaliasOffset, _config.KaliasOffset + _config.KaliasSize, Attr.ReadOnly, Attr.None);
                 break;
         }
@@ -62,22 +77,44 @@ public sealed partial class Kernel
             && _config.SwiotlbSize != 0 && !_swiotlbDone)
         {
             _swiotlbDone = true;
-            RunImplicit(CallOp.SetMemoryDecrypted);
+            RunImplicit(CallOp.SetMemoryDecrypted,
+                phase == BootPhase.MmPreinit ? CallerCatalog.SwiotlbPreinit : CallerCatalog.SwiotlbMemInit);
         }
     }
 
-    /// <summary>A call the kernel makes by itself at a phase, run to completion on the boot CPU.</summary>
-    private void RunImplicit(CallOp op)
+    private const ushort DpaFreePages = 16;
+
+    /// <summary>A free range for the debug_pagealloc traffic: after the kernel alias, clear of every other region.</summary>
+    private uint DpaFreePage()
+    {
+        var c = _config;
+        var s = Units.AlignUp(c.KaliasOffset + c.KaliasSize, Units.PMD_SIZE) + Units.PAGE_SIZE;
+        const ulong size = DpaFreePages * Units.PAGE_SIZE;
+        while (s + size <= c.RamBytes
+            && ((c.Kfence != KfenceMode.Off && MapQueries.Overlaps(s, s + size, c.KfencePoolOffset, c.KfencePoolSize))
+                || MapQueries.Overlaps(s, s + size, c.SwiotlbOffset, c.SwiotlbSize)
+                || MapQueries.Overlaps(s, s + size, c.ItsOffset, c.ItsSize)))
+            s += Units.CONT_PMD_SIZE;
+        return (uint)(s / Units.PAGE_SIZE);
+    }
+
+    /// <summary>A call the kernel makes by itself at a phase (catalog row <paramref name="caller"/>), run to completion on the boot CPU.</summary>
+    private void RunImplicit(CallOp op, int caller, uint page = 0, ushort pages = 0, bool enable = false)
     {
         var t = AllocSlot(TaskKind.Implicit, 0);
         if (t is null) return;
         t.Op = op;
+        t.Page = page;
+        t.Pages = pages;
+        t.Enable = enable;
+        t.StartWindow = WindowNow();
+        _callersUsed |= 1u << caller;
         CompleteTask(t);
         if (op == CallOp.KfenceInitLate)
         {
             // kfence_init() with an early pool (__kfence_pool was set in map_mem()): usable if arch init agreed.
             _kfenceReady = t.State == TaskState.Done && t.Result == 0;
-            KfenceNotPteChecker.Check(this);
+            KfenceNotPteChecker.Check(this, Point.None);
         }
     }
 
@@ -150,10 +187,13 @@ public sealed partial class Kernel
             t.BootTime = true;
             _attempted |= 1UL << cpu;
             _inflightBootBringups++;
-            CompleteTask(t);
+            if (!CompleteTask(t))
+            {
+                _hung = true;
+                return;
+            }
         }
 
-        LockOrderChecker.OnStopMachine(this);
         _finalized = true;
         _sysBbml2 = _capBitBbml2;
         LateCpuAdmittedChecker.AfterFinalize(this);

@@ -53,9 +53,32 @@ public sealed partial class Kernel
         }
 
         if (_violationCount == _violations.Length) return;
-        var violation = new Violation(invariant, _eventIndex, where, detail, label, (byte)cpu, _assumptions);
+        var now = WindowNow();
+        var window = (ushort)((t is null ? now : t.StartWindow) | (now << 6)
+            | (t is not null && t.Context == CallContext.Atomic ? 1 << 12 : 0));
+        var violation = new Violation(invariant, _eventIndex, where, detail, label, (byte)cpu, _assumptions, window);
         _violations[_violationCount++] = violation;
         _sink?.OnViolation(violation);
+    }
+
+    /// <summary>
+    /// The window a root cause is judged in (6 bits): the boot stage (no page allocator yet, one CPU with the
+    /// allocator, smp_init, FINALIZE/repaint, runtime), a CPU translating through the linear map while not online,
+    /// more than one CPU online, a bring-up or tear-down holding cpu_hotplug_lock for write.
+    /// </summary>
+    private ushort WindowNow()
+    {
+        var stage = _phase switch
+        {
+            < BootPhase.MemInit => 0,
+            < BootPhase.SmpInit => 1,
+            BootPhase.SmpInit => 2,
+            < BootPhase.Runtime => 3,
+            _ => 4,
+        };
+        var translatingOffline = (TranslatingMask & ~_online) != 0;
+        var multi = System.Numerics.BitOperations.PopCount(_online) > 1;
+        return (ushort)(stage | (translatingOffline ? 8 : 0) | (multi ? 16 : 0) | (_hotplugWriter != NoOwner ? 32 : 0));
     }
 
     /// <summary>Runs events in order, then lets every in-flight call finish (the drain is event index N).</summary>
@@ -82,11 +105,17 @@ public sealed partial class Kernel
         _eventIndex = length;
         _sink?.OnDrain(length);
         Drain();
-        KfenceNotPteChecker.Check(this);
+        KfenceNotPteChecker.Check(this, Point.None);
     }
 
     private void ExecuteEvent(in MachineEvent e)
     {
+        if (_hung)
+        {
+            _skipped++;
+            return;
+        }
+
         switch (e.Kind)
         {
             case EventKind.Phase:
@@ -120,8 +149,12 @@ public sealed partial class Kernel
     {
         var bit = 1UL << e.Cpu;
         var up = kind == TaskKind.CpuUp;
-        var valid = e.Cpu != 0 && e.Cpu < _config.Cpus && _phase >= BootPhase.SmpInit && _labelSlot[e.Task] == LabelFree
-            && (up ? (_mmuOn & bit) == 0 && !CpuTaskActive(e.Cpu) : (_online & bit) != 0 && !CpuTaskActive(e.Cpu));
+
+        // smp_init() brings up the boot CPUs only (the rest come by hot-plug after boot); FINALIZE and the repaint run
+        // back to back in smp_cpus_done(), so nothing is plugged between them.
+        var valid = e.Cpu != 0 && e.Cpu < _config.Cpus && _phase >= BootPhase.SmpInit && _phase != BootPhase.Finalize
+            && _labelSlot[e.Task] == LabelFree && !CpuTaskActive(e.Cpu)
+            && (up ? (_mmuOn & bit) == 0 && (_phase > BootPhase.Finalize || e.Cpu < _config.BootCpus) : (_online & bit) != 0);
         var t = valid ? AllocSlot(kind, e.Task) : null;
         if (t is null)
         {
@@ -132,23 +165,25 @@ public sealed partial class Kernel
         t.Cpu = e.Cpu;
         t.BootTime = up && _phase < BootPhase.Finalize;
         if (t.BootTime) _inflightBootBringups++;
-        if (_phase >= BootPhase.Finalize) _assumptions |= Assumptions.LateHotplug;
+        _assumptions |= CallerCatalog.Hotplug(_phase);
+        t.StartWindow = WindowNow();
         _attempted |= bit;
         RunSlot(t, e.Stop);
     }
 
-    /// <summary>A call outside the contract every kernel caller keeps (see <see cref="Assumptions.UncheckedCaller"/>).</summary>
-    private bool IsUncheckedCall(in MachineEvent e)
+    /// <summary>
+    /// Whether the range is one a kernel caller of this op passes: KFENCE ops a page of the pool, every other op pages
+    /// of the page allocator (never the kernel alias nor the KFENCE pool).
+    /// </summary>
+    private bool CallRangeOk(in MachineEvent e)
     {
-        if (e.Op == CallOp.KfenceInitLate) return false;
+        if (e.Op == CallOp.KfenceInitLate) return true;
         var s = (ulong)e.Page * Units.PAGE_SIZE;
         var end = s + ((ulong)e.Pages * Units.PAGE_SIZE);
-        if (OverlapsKalias(s, end)) return true;
         var ps = _config.KfencePoolOffset;
         var pe = ps + _config.KfencePoolSize;
-        var inPool = _kfencePoolSet && s >= ps && end <= pe;
-        if (_kfencePoolSet && s < pe && ps < end && !inPool) return true;
-        return e.Op == CallOp.SetMemoryValid && !inPool && !EvaluateCanSetDirectMap();
+        if (e.Op is CallOp.KfenceProtect or CallOp.KfenceUnprotect) return s >= ps && end <= pe;
+        return !OverlapsKalias(s, end) && !(_config.Kfence != KfenceMode.Off && s < pe && ps < end) && end <= _config.RamBytes;
     }
 
     private bool CpuTaskActive(int cpu)
@@ -181,10 +216,10 @@ public sealed partial class Kernel
         t.Pages = e.Pages;
         t.Enable = e.Enable;
         _inflightCalls++;
-        if (_phase < BootPhase.MemInit) _assumptions |= Assumptions.EarlyCaller;
-        if (e.Context == CallContext.Atomic && e.Op is not (CallOp.KfenceProtect or CallOp.KfenceUnprotect or CallOp.KernelMapPages))
-            _assumptions |= Assumptions.AtomicCaller;
-        if (IsUncheckedCall(e)) _assumptions |= Assumptions.UncheckedCaller;
+        var needs = CallerCatalog.Classify(_callerTable, e.Op, _phase, e.Context, CallRangeOk(e), out var caller);
+        if (needs == Assumptions.None) _callersUsed |= 1u << caller;
+        _assumptions |= needs;
+        t.StartWindow = WindowNow();
         RunSlot(t, e.Stop);
     }
 }

@@ -35,6 +35,17 @@ public sealed partial class Kernel
     /// <summary>Does [start, end) cut through a leaf or CONT group (so that a split is really needed)?</summary>
     internal bool SplitNeeded(ulong start, ulong end) => CutsLeaf(start) || CutsLeaf(end);
 
+    /// <summary>Does va fall inside a CONT group while on a boundary of its leaves (so only the group is cut)?</summary>
+    internal bool CutsContGroupOnly(ulong va)
+    {
+        if (!IsLinear(va)) return false;
+        var off = Off(va);
+        var i = _map.Find(off);
+        if (i < 0) return false;
+        var r = _map[i];
+        return r.Cont && Units.IsAligned(off, Units.LeafSize(r.Level)) && !Units.IsAligned(off, Units.ContSize(r.Level));
+    }
+
     private bool CutsLeaf(ulong va)
     {
         if (!IsLinear(va)) return false;

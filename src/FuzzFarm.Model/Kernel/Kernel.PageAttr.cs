@@ -7,9 +7,10 @@ namespace FuzzFarm.Model;
 /// </summary>
 public sealed partial class Kernel
 {
-    private int CallBody(TaskSlot t)
+    private int CallBody(TaskSlot t) => t.Kind == TaskKind.Implicit ? ImplicitBody(t) : CallBodyOf(t);
+
+    private int CallBodyOf(TaskSlot t)
     {
-        if (t.Kind == TaskKind.Implicit) return ImplicitBody(t);
         var addr = LmAddress((ulong)t.Page * Units.PAGE_SIZE);
         int pages = t.Pages;
         var ret = t.Op switch
@@ -19,13 +20,13 @@ public sealed partial class Kernel
             CallOp.SetMemoryX => ChangeMemoryCommon(t, addr, pages, Attr.None, Attr.Pxn),
             CallOp.SetMemoryNx => ChangeMemoryCommon(t, addr, pages, Attr.Pxn, Attr.None),
             CallOp.SetMemoryValid => SetMemoryValid(addr, pages, t.Enable),
-            CallOp.KfenceProtect => SetMemoryValid(addr, 1, enable: false),
-            CallOp.KfenceUnprotect => SetMemoryValid(addr, 1, enable: true),
+            CallOp.KfenceProtect => KfenceProtectPage(addr, protect: true),
+            CallOp.KfenceUnprotect => KfenceProtectPage(addr, protect: false),
             CallOp.SetDirectMapInvalidNoflush => CanSetDirectMap() ? UpdateRangeProt(addr, Units.PAGE_SIZE, Attr.None, Attr.Valid) : 0,
             CallOp.SetDirectMapDefaultNoflush =>
                 CanSetDirectMap() ? UpdateRangeProt(addr, Units.PAGE_SIZE, Attr.Valid, Attr.ReadOnly) : 0,
             CallOp.SetDirectMapValidNoflush => CanSetDirectMap() ? SetMemoryValid(addr, pages, t.Enable) : 0,
-            CallOp.KernelMapPages => CanSetDirectMap() ? SetMemoryValid(addr, pages, t.Enable) : 0,
+            CallOp.KernelMapPages => KernelMapPages(addr, pages, t.Enable),
             CallOp.SetMemoryDecrypted => SetMemoryEncDec(addr, pages, encrypt: false),
             CallOp.SetMemoryEncrypted => SetMemoryEncDec(addr, pages, encrypt: true),
             CallOp.KfenceInitLate => KfenceInitLate(),
@@ -45,10 +46,45 @@ public sealed partial class Kernel
     /// <summary>Calls the kernel makes on its own at boot phases (never labelled with an assumption).</summary>
     private int ImplicitBody(TaskSlot t) => t.Op switch
     {
-        CallOp.SetMemoryDecrypted => SwiotlbUpdateMemAttributes(),
-        CallOp.KfenceInitLate => _variant.ArchKfenceInitPool(this) ? 0 : -Units.ENOMEM,
-        _ => 0,
+        CallOp.SetMemoryDecrypted when t.Page == 0 && t.Pages == 0 => SwiotlbUpdateMemAttributes(),
+        CallOp.KfenceInitLate => KfenceInitPool(),
+        _ => CallBodyOf(t),
     };
+
+    /// <summary>__kernel_map_pages(page, numpages, enable): void in the kernel, so an error is dropped there.</summary>
+    private int KernelMapPages(ulong addr, int pages, bool enable)
+    {
+        if (!CanSetDirectMap()) return 0;
+        var ret = SetMemoryValid(addr, pages, enable);
+        if (ret != 0 && !_ghost) PermNotAppliedChecker.OnDroppedError(this, enable ? DroppedBy.KernelMapPagesMap : DroppedBy.KernelMapPagesUnmap);
+        return ret;
+    }
+
+    /// <summary>kfence_protect_page(addr, protect): set_memory_valid(addr, 1, !protect); return true — the error is dropped.</summary>
+    private int KfenceProtectPage(ulong addr, bool protect)
+    {
+        var ret = SetMemoryValid(addr, 1, enable: !protect);
+        if (ret != 0 && !_ghost) PermNotAppliedChecker.OnDroppedError(this, protect ? DroppedBy.KfenceProtect : DroppedBy.KfenceUnprotect);
+        return ret;
+    }
+
+    /// <summary>
+    /// kfence_init_pool() (mm/kfence/core.c): arch_kfence_init_pool(), then protect the first two pages and every
+    /// object's right redzone page (pages 0, 1, 3, 5, …) with kfence_protect().
+    /// </summary>
+    private int KfenceInitPool()
+    {
+        if (!_variant.ArchKfenceInitPool(this)) return -Units.ENOMEM;
+        var pool = KfencePool;
+        var pages = (int)(KfencePoolSize / Units.PAGE_SIZE);
+        for (var i = 0; i < pages; i++)
+        {
+            if (i >= 2 && (i & 1) == 0) continue;
+            KfenceProtectPage(pool + ((ulong)i * Units.PAGE_SIZE), protect: true);
+        }
+
+        return 0;
+    }
 
     /// <summary>swiotlb_update_mem_attributes(): set_memory_decrypted() of the bounce buffer.</summary>
     private int SwiotlbUpdateMemAttributes()
@@ -67,15 +103,15 @@ public sealed partial class Kernel
             Record(Point.Oracle, 0);
         }
 
-        var ok = _variant.ArchKfenceInitPool(this);
+        var ret = KfenceInitPool();
         if (!Replayed(out _))
         {
-            _kfenceReady = ok;
-            if (ok) KfenceNotPteChecker.Check(this);
+            _kfenceReady = ret == 0;
+            KfenceNotPteChecker.Check(this, Point.None);
             Record(Point.Oracle, 0);
         }
 
-        return ok ? 0 : -Units.ENOMEM;
+        return ret;
     }
 
     /// <summary>
@@ -118,12 +154,6 @@ public sealed partial class Kernel
     /// <summary>update_range_prot(): split the boundaries, WARN on failure, then walk the range locklessly.</summary>
     private int UpdateRangeProt(ulong start, ulong size, Attr set, Attr clear)
     {
-        if (!Replayed(out _))
-        {
-            UnsplittableRequestChecker.OnRequest(this, start, start + size);
-            Record(Point.Oracle, 0);
-        }
-
         var ret = SplitKernelLeafMappingChecked(start, start + size);
         if (ret != 0)
         {
@@ -142,6 +172,7 @@ public sealed partial class Kernel
         if (!Replayed(out _))
         {
             SpuriousEbusyChecker.OnSplitReturn(this, start, end, ret, _cur?.SplitWarned ?? false);
+            if (ret == 0) UnsplittableRequestChecker.OnSplitReturn(this, start, end);
             Record(Point.Oracle, 0);
         }
 

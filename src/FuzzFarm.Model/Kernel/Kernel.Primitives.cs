@@ -77,21 +77,31 @@ public sealed partial class Kernel
 
     // ---- Locks ----
 
-    /// <summary>mutex_lock(&amp;lock): sleeps; blocks the task while another holds it.</summary>
+    /// <summary>
+    /// mutex_lock(&amp;lock): might_sleep(), then sleeps while another holds it. An atomic-context task cannot sleep:
+    /// it is reported where it would, and it does not wait there as if it could (the BUG ends it).
+    /// </summary>
     public void MutexLock(KernelMutex mutex)
     {
         CheckMutex(mutex);
         if (Replayed(out _)) return;
         if (_cur is null) throw new InvalidOperationException("mutex_lock outside a task");
         var self = _cur.Index;
-        if (_mutexOwner >= 0)
+        SleepInAtomicChecker.OnMightSleep(this, Point.MutexLock);
+        if (_mutexOwner != NoOwner)
         {
             if (_mutexOwner == self) LockOrderChecker.OnRecursiveMutex(this, _cur);
+            if (_cur.Context == CallContext.Atomic)
+            {
+                SleepInAtomicChecker.OnScheduleWhileAtomic(this, Point.MutexLock);
+                Die();
+                return;
+            }
+
             Block(LockId.SplitMutex);
             return;
         }
 
-        SleepInAtomicChecker.OnMightSleep(this, Point.MutexLock);
         _mutexOwner = self;
         Record(Point.MutexLock, 1);
     }
@@ -102,7 +112,7 @@ public sealed partial class Kernel
         CheckMutex(mutex);
         if (Replayed(out _)) return;
         if (_cur is null || _mutexOwner != _cur.Index) LockOrderChecker.OnUnbalancedUnlock(this, "mutex_unlock by a non-owner");
-        else _mutexOwner = -1;
+        else _mutexOwner = NoOwner;
         Record(Point.MutexUnlock, 0);
     }
 
@@ -118,7 +128,7 @@ public sealed partial class Kernel
     {
         if (Replayed(out var v)) return v != 0;
         LockOrderChecker.OnHotplugReadAcquire(this);
-        var ok = _hotplugWriter < 0 && _pendingWriters == 0;
+        var ok = _hotplugWriter == NoOwner && _pendingWriters == 0;
         if (ok && _cur is not null) _hotplugReaders |= _cur.Bit;
         return Guard(Point.CpusReadTrylock, ok);
     }
@@ -128,7 +138,7 @@ public sealed partial class Kernel
     {
         if (Replayed(out _)) return;
         LockOrderChecker.OnHotplugReadAcquire(this);
-        if (_hotplugWriter >= 0 || (_pendingWriters & ~(_cur?.Bit ?? 0)) != 0)
+        if (_hotplugWriter != NoOwner || (_pendingWriters & ~(_cur?.Bit ?? 0)) != 0)
         {
             Block(LockId.HotplugRead);
             return;
@@ -151,7 +161,7 @@ public sealed partial class Kernel
     {
         if (Replayed(out _)) return;
         var self = _cur!;
-        if (_hotplugWriter >= 0 || (_hotplugReaders & ~self.Bit) != 0)
+        if (_hotplugWriter != NoOwner || (_hotplugReaders & ~self.Bit) != 0 || _leakedReaders > 0)
         {
             Block(LockId.HotplugWrite);
             return;
@@ -165,7 +175,7 @@ public sealed partial class Kernel
     private void CpusWriteUnlock()
     {
         if (Replayed(out _)) return;
-        if (_hotplugWriter == _cur!.Index) _hotplugWriter = -1;
+        if (_hotplugWriter == _cur!.Index) _hotplugWriter = NoOwner;
         Record(Point.CpusWriteUnlock, 0);
     }
 
@@ -187,10 +197,11 @@ public sealed partial class Kernel
     /// <summary>Whether the current task holds pgtable_split_lock (for the lock checker).</summary>
     internal bool CurrentHoldsMutex => _cur is not null && _mutexOwner == _cur.Index;
 
-    internal bool MutexHeld => _mutexOwner >= 0;
+    internal bool MutexHeld => _mutexOwner != NoOwner;
 
     /// <summary>No task holds or waits for any lock (true after every shipped variant's run).</summary>
-    internal bool LocksFree => _mutexOwner < 0 && _hotplugWriter < 0 && _hotplugReaders == 0 && _pendingWriters == 0;
+    internal bool LocksFree => _mutexOwner == NoOwner && _hotplugWriter == NoOwner && _hotplugReaders == 0 && _pendingWriters == 0
+        && _leakedReaders == 0;
 
     internal bool TaskHoldsLocks(TaskSlot t, out string which)
     {

@@ -36,6 +36,9 @@ public sealed class KernelSnapshot
     internal int HotplugWriter;
     internal ulong HotplugReaders;
     internal ulong PendingWriters;
+    internal int LeakedReaders;
+    internal Point WritePoint;
+    internal uint CallersUsed;
 
     public KernelSnapshot()
     {
@@ -78,6 +81,9 @@ public sealed partial class Kernel
         snapshot.HotplugWriter = _hotplugWriter;
         snapshot.HotplugReaders = _hotplugReaders;
         snapshot.PendingWriters = _pendingWriters;
+        snapshot.LeakedReaders = _leakedReaders;
+        snapshot.WritePoint = _writePoint;
+        snapshot.CallersUsed = _callersUsed;
     }
 
     /// <summary>Restores a state saved from this kernel; the run continues from there.</summary>
@@ -113,6 +119,9 @@ public sealed partial class Kernel
         _hotplugWriter = snapshot.HotplugWriter;
         _hotplugReaders = snapshot.HotplugReaders;
         _pendingWriters = snapshot.PendingWriters;
+        _leakedReaders = snapshot.LeakedReaders;
+        _writePoint = snapshot.WritePoint;
+        _callersUsed = snapshot.CallersUsed;
         _cur = null;
         _ghost = false;
         _depth = 0;
@@ -147,6 +156,8 @@ public sealed partial class Kernel
         to.BlockedOn = from.BlockedOn;
         to.SplitWarned = from.SplitWarned;
         to.AliasFailed = from.AliasFailed;
+        to.Dead = from.Dead;
+        to.StartWindow = from.StartWindow;
         if (!from.IsActive)
         {
             to.LogCount = 0;
@@ -163,7 +174,7 @@ public sealed partial class Kernel
         ReadOnlySpan<bool> bits =
         [
             _isRealmWorld, _requiresBbml2, _capBitBbml2, _finalized, _sysBbml2, _pageAllocAvailable, _kfenceEarlyInit,
-            _kfencePoolSet, _kfenceReady, _mapMemDone, _repainted, _swiotlbDone,
+            _kfencePoolSet, _kfenceReady, _mapMemDone, _repainted, _swiotlbDone, _hung,
         ];
         ulong f = 0;
         for (var i = 0; i < bits.Length; i++)
@@ -188,5 +199,6 @@ public sealed partial class Kernel
         _mapMemDone = (f & 512) != 0;
         _repainted = (f & 1024) != 0;
         _swiotlbDone = (f & 2048) != 0;
+        _hung = (f & 4096) != 0;
     }
 }

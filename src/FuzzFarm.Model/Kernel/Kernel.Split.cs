@@ -121,7 +121,6 @@ public sealed partial class Kernel
     /// </summary>
     public void StopMachineLinearMapSplitToPtes()
     {
-        LockOrderChecker.OnStopMachine(this);
         _ttbr1Reserved = _online & ~1UL;
         if (!PgtableAlloc(gfpAtomic: true)) throw new InvalidOperationException("repaint allocation failed: panic");
         SplitToPtes(0, _config.KaliasOffset, Point.RangeSplitToPtes);

@@ -114,13 +114,14 @@ public sealed partial class Kernel
             h.Add((ulong)next.Kind | ((ulong)next.State << 8) | ((ulong)next.Cpu << 16) | ((ulong)next.Context << 24)
                 | ((ulong)next.Op << 32) | ((ulong)next.BlockedOn << 40) | ((next.Enable ? 1UL : 0) << 48)
                 | ((next.BootTime ? 1UL : 0) << 49));
-            h.Add(next.Page | ((ulong)next.Pages << 32));
+            h.Add(next.Page | ((ulong)next.Pages << 32) | ((ulong)next.StartWindow << 48));
             h.Add((ulong)next.LogCount);
             for (var i = 0; i < next.LogCount; i++) h.Add((ulong)next.Log[i]);
         }
 
-        h.Add((ulong)(_mutexOwner < 0 ? -1 : rank[_mutexOwner]));
-        h.Add((ulong)(_hotplugWriter < 0 ? -1 : rank[_hotplugWriter]));
+        h.Add((ulong)(_mutexOwner < 0 ? _mutexOwner : rank[_mutexOwner]));
+        h.Add((ulong)(_hotplugWriter < 0 ? _hotplugWriter : rank[_hotplugWriter]));
+        h.Add((uint)_leakedReaders | (_hung ? 1UL << 32 : 0) | ((ulong)_callersUsed << 33));
         h.Add(RankMask(_hotplugReaders, rank));
         h.Add(RankMask(_pendingWriters, rank));
         return h.Value;

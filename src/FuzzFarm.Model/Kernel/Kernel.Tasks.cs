@@ -5,6 +5,10 @@ public sealed partial class Kernel
     private const int Neutral = 0;
     private const int LabelFree = -1;
     private const int LabelFinished = -2;
+    private const int NoOwner = -1;
+
+    /// <summary>Owner of a lock whose holder returned without releasing it: held by nobody, forever.</summary>
+    private const int LeakedOwner = -2;
 
     private readonly TaskSlot[] _tasks = new TaskSlot[MaxTasks];
     private readonly int[] _labelSlot = new int[MachineEvent.MaxTaskLabel + 1];
@@ -22,11 +26,16 @@ public sealed partial class Kernel
     private int _pointsPassed;
     private int _depth;
 
-    // Locks: the split mutex (owner slot), cpu_hotplug_lock (writer slot, reader and pending-writer masks).
+    // Locks: the split mutex (owner slot), cpu_hotplug_lock (writer slot, reader and pending-writer masks). A lock
+    // leaked by a returned task has owner LeakedOwner (readers: a count), so later takers block on it.
     private int _mutexOwner;
     private int _hotplugWriter;
     private ulong _hotplugReaders;
     private ulong _pendingWriters;
+    private int _leakedReaders;
+
+    // The machine hung at a phase boundary (smp_init() waits for a bring-up that can never finish): nothing advances.
+    private bool _hung;
 
     private void ResetTasks()
     {
@@ -39,8 +48,10 @@ public sealed partial class Kernel
         _cur = null;
         _ghost = false;
         _depth = 0;
-        _mutexOwner = _hotplugWriter = -1;
+        _mutexOwner = _hotplugWriter = NoOwner;
         _hotplugReaders = _pendingWriters = 0;
+        _leakedReaders = 0;
+        _hung = false;
     }
 
     /// <summary>The CPU the current code runs on (the boot CPU for phase code).</summary>
@@ -104,7 +115,8 @@ public sealed partial class Kernel
         _replayPos++;
         NoteActivity(t);
         _sink?.OnPrimitive(_eventIndex, t.Label, t.Cpu, point, value);
-        if (Points.IsPreemption(point))
+        // An atomic-context task is never parked at a point where it would sleep (it cannot sleep there).
+        if (Points.IsPreemption(point) && !(t.Context == CallContext.Atomic && Points.IsSleeping(point)))
         {
             _pointsPassed++;
             if (StopReached(point)) _ghost = true;
@@ -131,6 +143,15 @@ public sealed partial class Kernel
         _ghost = true;
     }
 
+    /// <summary>The current task cannot go on (a BUG in atomic context): it ends here and never returns.</summary>
+    private void Die()
+    {
+        var t = _cur!;
+        NoteActivity(t);
+        t.Dead = true;
+        _ghost = true;
+    }
+
     /// <summary>Runs (or resumes) a task until its stop, a lock it cannot take, or its return.</summary>
     private void RunSlot(TaskSlot t, StopSpec stop)
     {
@@ -145,7 +166,8 @@ public sealed partial class Kernel
         t.BlockedOn = LockId.None;
         var ret = ExecuteBody(t);
         _cur = null;
-        if (!_ghost) Complete(t, ret);
+        if (t.Dead) Abandon(t);
+        else if (!_ghost) Complete(t, ret);
     }
 
     private int ExecuteBody(TaskSlot t) => t.Kind switch
@@ -163,7 +185,22 @@ public sealed partial class Kernel
         if (t.IsPermCall) _inflightCalls--;
         if (t.Kind == TaskKind.CpuUp && t.BootTime) _inflightBootBringups--;
         LockOrderChecker.OnTaskReturn(this, t);
+        LeakLocks(t);
         _sink?.OnTaskDone(_eventIndex, t.Label, t.Cpu, ret);
+    }
+
+    /// <summary>Locks a finished task still holds stay held, by nobody: later takers wait for them forever.</summary>
+    private void LeakLocks(TaskSlot t)
+    {
+        if (_mutexOwner == t.Index) _mutexOwner = LeakedOwner;
+        if (_hotplugWriter == t.Index) _hotplugWriter = LeakedOwner;
+        if ((_hotplugReaders & t.Bit) != 0)
+        {
+            _hotplugReaders &= ~t.Bit;
+            _leakedReaders++;
+        }
+
+        _pendingWriters &= ~t.Bit;
     }
 
     /// <summary>Runs a task to its return, first completing whoever holds the lock it waits for.</summary>
@@ -176,6 +213,7 @@ public sealed partial class Kernel
             var holder = HolderOf(t);
             if (holder is null || holder == t || depth > MaxTasks || !CompleteTask(holder, depth + 1))
             {
+                HungTaskChecker.OnHung(this, t, leaked: holder is null);
                 Abandon(t);
                 return false;
             }
@@ -192,9 +230,11 @@ public sealed partial class Kernel
                 return _mutexOwner >= 0 ? _tasks[_mutexOwner] : null;
             case LockId.HotplugWrite:
                 if (_hotplugWriter >= 0) return _tasks[_hotplugWriter];
+                if (_hotplugWriter == LeakedOwner || _leakedReaders > 0) return null;
                 return _hotplugReaders != 0 ? _tasks[LowestBit(_hotplugReaders)] : null;
             case LockId.HotplugRead:
                 if (_hotplugWriter >= 0) return _tasks[_hotplugWriter];
+                if (_hotplugWriter == LeakedOwner) return null;
                 var pending = _pendingWriters & ~waiter.Bit;
                 return pending != 0 ? _tasks[LowestBit(pending)] : null;
             default:
@@ -205,8 +245,7 @@ public sealed partial class Kernel
     private void Abandon(TaskSlot t)
     {
         if (!t.IsActive) return;
-        LockOrderChecker.OnDeadlock(this, t);
-        _pendingWriters &= ~t.Bit;
+        LeakLocks(t);
         t.State = TaskState.Abandoned;
         if (t.Label != 0) _labelSlot[t.Label] = LabelFinished;
         if (t.IsPermCall) _inflightCalls--;
@@ -222,13 +261,18 @@ public sealed partial class Kernel
         }
     }
 
-    /// <summary>Completes in-flight tasks of one kind (bring-ups before FINALIZE and the repaint).</summary>
-    private void CompleteActive(TaskKind kind)
+    /// <summary>
+    /// A phase that waits for the bring-ups and tear-downs in flight (smp_cpus_done(), stop_machine()): they run to
+    /// their end, and whoever holds what they wait for runs first. False when one can never finish: the machine hangs.
+    /// </summary>
+    private bool WaitForHotplug()
     {
         foreach (var t in Slots)
         {
-            if (t.IsActive && t.Kind == kind) CompleteTask(t);
+            if (t.IsActive && t.Kind is TaskKind.CpuUp or TaskKind.CpuDown && !CompleteTask(t)) return false;
         }
+
+        return true;
     }
 
     /// <summary>Labels the environment assumptions an activity of task <paramref name="t"/> needs right now.</summary>

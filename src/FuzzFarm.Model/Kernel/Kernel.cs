@@ -25,6 +25,7 @@ public sealed partial class Kernel
     private readonly ulong _detectedMask;
     private readonly ulong _hardwareMask;
     private readonly ulong _cpuMask;
+    private readonly byte[] _callerTable;
     private LinearMap? _bootLayoutBlocks;
     private LinearMap? _bootLayoutPtes;
 
@@ -49,6 +50,9 @@ public sealed partial class Kernel
     private ulong _ttbr1Reserved;
     private ulong _attempted;
 
+    // Kernel callers (catalog rows) the run has made calls of.
+    private uint _callersUsed;
+
     // Page-table accounting.
     private long _tablePages;
     private long _liveResizes;
@@ -67,6 +71,7 @@ public sealed partial class Kernel
             if (spec.Bbml2Hardware) _hardwareMask |= 1UL << i;
         }
 
+        _callerTable = CallerCatalog.Table(config, variant);
         for (var i = 0; i < _tasks.Length; i++) _tasks[i] = new TaskSlot(i);
         Reset();
     }
@@ -85,6 +90,8 @@ public sealed partial class Kernel
         _online = _mmuOn = _attempted = 1UL;
         _ttbr1Reserved = 0;
         _tablePages = _liveResizes = 0;
+        _callersUsed = 0;
+        _writePoint = Point.None;
         _map.Clear();
         ResetTasks();
         ResetOracle();
@@ -107,6 +114,9 @@ public sealed partial class Kernel
     public long TablePagesAllocated => _tablePages;
 
     public long LiveResizes => _liveResizes;
+
+    /// <summary>The catalog rows (<see cref="CallerCatalog.All"/> indexes, as bits) of the kernel callers the run made.</summary>
+    public uint CallersUsed => _callersUsed;
 
     public bool CpuOnline(int cpu) => (_online & (1UL << cpu)) != 0;
 

@@ -64,6 +64,12 @@ internal sealed class TaskSlot
     public bool SplitWarned;
     public bool AliasFailed;
 
+    /// <summary>The task hit a BUG it cannot continue from (schedule while atomic): it is abandoned, locks and all.</summary>
+    public bool Dead;
+
+    /// <summary>The model state when the call started (its guards' view), for the root cause's window.</summary>
+    public ushort StartWindow;
+
     public bool IsPermCall => Kind == TaskKind.Call;
 
     public bool IsActive => State is TaskState.InFlight or TaskState.Blocked;
@@ -84,5 +90,7 @@ internal sealed class TaskSlot
         Pages = 0;
         Enable = false;
         BootTime = false;
+        Dead = false;
+        StartWindow = 0;
     }
 }

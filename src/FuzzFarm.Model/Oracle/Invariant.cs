@@ -19,6 +19,9 @@ public enum Invariant : byte
     UnsplittableRequest,
     SpuriousEbusy,
     LockOrder,
+
+    /// <summary>A task can never run again: the lock it waits for was leaked by a returned task, or a lock cycle.</summary>
+    HungTask,
 }
 
 /// <summary>Whether a finding is a broken guarantee or a kernel WARNING that fired.</summary>
@@ -31,7 +34,7 @@ public enum FindingKind : byte
 /// <summary>Stable id, syzbot-style title and kind of each <see cref="Invariant"/>.</summary>
 public static class Invariants
 {
-    public const int Count = (int)Invariant.LockOrder + 1;
+    public const int Count = (int)Invariant.HungTask + 1;
 
     private static readonly (string Id, string Title, FindingKind Kind)[] _table =
     [
@@ -51,6 +54,7 @@ public static class Invariants
         ("unsplittable-request", "direct-map change requested on an unsplittable mapping", FindingKind.Bug),
         ("spurious-ebusy", "permission change refused (-EBUSY) with nothing to split", FindingKind.Bug),
         ("lock-order", "lock order violation: pgtable_split_lock -> cpu_hotplug_lock", FindingKind.Bug),
+        ("hung-task", "INFO: task hung in split_kernel_leaf_mapping", FindingKind.Bug),
     ];
 
     public static string Id(Invariant i) => _table[(int)i].Id;

@@ -31,11 +31,15 @@ internal static class ContInconsistentChecker
 {
     private const string ContGroupBroken = "CONT group with differing entries";
 
+    /// <summary>
+    /// Judges the groups the write at [s, e) touched (those holding a page of it or the pages just outside it, where
+    /// a cut falls): a group broken earlier is reported by the write that broke it, not by later unrelated writes.
+    /// </summary>
     public static void AfterWrite(Kernel k, ulong s, ulong e)
     {
         var map = k.Map;
-        var lo = s >= Units.CONT_PMD_SIZE ? s - Units.CONT_PMD_SIZE : 0;
-        for (var i = Math.Max(map.Find(lo), 0); i < map.Count && map[i].Start < e + Units.CONT_PMD_SIZE; i++)
+        var lo = s >= Units.PAGE_SIZE ? s - Units.PAGE_SIZE : 0;
+        for (var i = Math.Max(map.Find(lo), 0); i < map.Count && map[i].Start <= e; i++)
         {
             ref readonly var r = ref map[i];
             var group = Units.ContSize(r.Level);
@@ -53,11 +57,11 @@ internal static class KfenceNotPteChecker
 {
     private const string PoolNotPte = "pool page in a block or CONT leaf";
 
-    public static void Check(Kernel k)
+    public static void Check(Kernel k, Point where)
     {
         var c = k.Config;
         if (k.KfenceReady && !MapQueries.AllPte(k.Map, c.KfencePoolOffset, c.KfencePoolOffset + c.KfencePoolSize))
-            k.Report(Invariant.KfenceNotPte, k.CurrentPoint, PoolNotPte);
+            k.Report(Invariant.KfenceNotPte, where, PoolNotPte);
     }
 }
 
@@ -100,7 +104,7 @@ internal static class LinearMapWrites
     public static void AfterWrite(Kernel k, ulong s, ulong e)
     {
         ContInconsistentChecker.AfterWrite(k, s, e);
-        if (MapQueries.Overlaps(s, e, k.Config.KfencePoolOffset, k.Config.KfencePoolSize)) KfenceNotPteChecker.Check(k);
+        if (MapQueries.Overlaps(s, e, k.Config.KfencePoolOffset, k.Config.KfencePoolSize)) KfenceNotPteChecker.Check(k, k.CurrentPoint);
         RepaintIncompleteChecker.AfterWrite(k, s, e);
     }
 }

@@ -27,6 +27,20 @@ internal static class PermNotAppliedChecker
         }
     }
 
+    private const string KernelMapPagesUnmap = "__kernel_map_pages() dropped the error: freed page left mapped";
+    private const string KernelMapPagesMap = "__kernel_map_pages() dropped the error: allocated page left unmapped";
+    private const string KfenceProtect = "kfence_protect_page() dropped the error: guard page left accessible";
+    private const string KfenceUnprotect = "kfence_protect_page() dropped the error: object page left inaccessible";
+
+    /// <summary>A caller that ignores the error of set_memory_valid(): the kernel goes on as if it had worked.</summary>
+    public static void OnDroppedError(Kernel k, DroppedBy by) => k.Report(Invariant.PermNotApplied, Point.Oracle, by switch
+    {
+        DroppedBy.KernelMapPagesUnmap => KernelMapPagesUnmap,
+        DroppedBy.KernelMapPagesMap => KernelMapPagesMap,
+        DroppedBy.KfenceProtect => KfenceProtect,
+        _ => KfenceUnprotect,
+    });
+
     /// <summary>set_memory_ro/rw ignore the linear-alias calls' errors: returning 0 then breaks the promise.</summary>
     public static void OnCallReturn(Kernel k, TaskSlot t, int ret)
     {
@@ -63,24 +77,26 @@ internal static class RealmShareFailedChecker
 }
 
 /// <summary>
-/// unsplittable-request (CM-0407b/c): a change with can_set_direct_map() on a non-alias range only when
-/// (requires ∧ sys_bbml2) ∨ the range is PTE-mapped ∨ (¬finalized ∧ requires ∧ one CPU with MMU on ∧ page allocator).
+/// unsplittable-request: the version's split returned 0 but left start or end inside a contiguous group whose
+/// entries are each wholly in or out of the range — the walk then rewrites part of the group without a WARN
+/// (a cut through a block is walker-warn's, which the kernel does print). Judged on what this version did, so a
+/// version that splits, or a range that needs no split, is never reported.
 /// </summary>
 internal static class UnsplittableRequestChecker
 {
-    private const string Unsplittable = "can_set_direct_map() on a range nobody may split now";
+    private const string ContLeftWhole = "split returned 0 with the range cutting a contiguous group";
 
-    public static void OnRequest(Kernel k, ulong start, ulong end)
+    public static void OnSplitReturn(Kernel k, ulong start, ulong end)
     {
-        if (!k.IsLinearAddress(start)) return;
-        var s = start - Units.PAGE_OFFSET;
-        var e = Math.Min(end - Units.PAGE_OFFSET, k.Config.RamBytes);
-        if (MapQueries.Overlaps(s, e, k.Config.KaliasOffset, k.Config.KaliasSize)) return;
-        if (!k.EvaluateCanSetDirectMap()) return;
-        var requires = k.RequiresBbml2State;
-        var ok = (requires && k.SystemBbml2)
-            || MapQueries.AllPte(k.Map, s, e)
-            || (!k.Finalized && requires && System.Numerics.BitOperations.PopCount(k.MmuOnMask) == 1 && k.PageAllocAvailableState);
-        if (!ok) k.Report(Invariant.UnsplittableRequest, Point.Oracle, Unsplittable);
+        if (k.CutsContGroupOnly(start) || k.CutsContGroupOnly(end)) k.Report(Invariant.UnsplittableRequest, Point.Oracle, ContLeftWhole);
     }
+}
+
+/// <summary>The callers that drop set_memory_valid()'s error.</summary>
+internal enum DroppedBy : byte
+{
+    KernelMapPagesUnmap,
+    KernelMapPagesMap,
+    KfenceProtect,
+    KfenceUnprotect,
 }

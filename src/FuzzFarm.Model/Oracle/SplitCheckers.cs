@@ -4,11 +4,16 @@ namespace FuzzFarm.Model;
 /// <remarks>Before P9 the kernel is single-threaded in start_kernel (system_state BOOTING): no might_sleep checks.</remarks>
 internal static class SleepInAtomicChecker
 {
+    private const string ScheduleWhileAtomic = "scheduling while atomic";
+
     public static void OnMightSleep(Kernel k, Point where)
     {
         if (k.CurrentContext == CallContext.Atomic && k.Phase >= BootPhase.SmpInit)
             k.Report(Invariant.SleepInAtomic, where, Points.Name(where));
     }
+
+    /// <summary>An atomic task that would really sleep (a contended mutex): a BUG whatever the boot state.</summary>
+    public static void OnScheduleWhileAtomic(Kernel k, Point where) => k.Report(Invariant.SleepInAtomic, where, ScheduleWhileAtomic);
 }
 
 /// <summary>alloc-before-page-allocator: no split allocates a table page before page_alloc_available.</summary>

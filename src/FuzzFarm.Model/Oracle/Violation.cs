@@ -10,6 +10,11 @@ namespace FuzzFarm.Model;
 /// <param name="TaskLabel">The task that was running (0: the kernel itself at a boot phase).</param>
 /// <param name="Cpu">The CPU concerned.</param>
 /// <param name="Assumptions">Environment assumptions the program had needed up to that point.</param>
+/// <param name="Window">
+/// The window of the root cause: the machine as the causing call's guards saw it when it started (bits 0–5), as it
+/// was when the invariant broke (bits 6–11), and whether the call ran in atomic context (bit 12). See
+/// <c>Kernel.WindowNow</c>.
+/// </param>
 public readonly record struct Violation(
     Invariant Invariant,
     int EventIndex,
@@ -17,7 +22,8 @@ public readonly record struct Violation(
     string Detail,
     byte TaskLabel,
     byte Cpu,
-    Assumptions Assumptions)
+    Assumptions Assumptions,
+    ushort Window = 0)
 {
     public string Id => Invariants.Id(Invariant);
 

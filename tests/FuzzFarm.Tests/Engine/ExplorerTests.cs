@@ -31,7 +31,7 @@ public sealed class ExplorerTests
         {
             Assert.Equal(3, f.Program.Events.Length);
             Assert.Null(f.Program.Validate());
-            Assert.True(ReplayGate.Confirms(f.Program, E.V("realm-v2"), f.Signature, EnvMode.Adversarial, out _), f.TraceText);
+            Assert.True(ReplayGate.Confirms(f.Program, E.V("realm-v2"), f.Signature, new ViolationObjective(EnvMode.Adversarial, [Invariant.TlbConflict]), out _, out _), f.TraceText);
             // Stops are written as named points, not counts.
             Assert.DoesNotContain(f.Program.Events, e => e.Stop.Kind == StopKind.AfterCount);
         }
@@ -69,7 +69,7 @@ public sealed class ExplorerTests
         {
             Assert.Equal(Invariant.TlbConflict, f.Signature.Invariant);
             Assert.Equal(result.DepthReached, f.Program.Events.Length);
-            Assert.True(ReplayGate.Confirms(f.Program, E.V("realm-v2-trylock"), f.Signature, EnvMode.Adversarial, out _), f.TraceText);
+            Assert.True(ReplayGate.Confirms(f.Program, E.V("realm-v2-trylock"), f.Signature, new ViolationObjective(EnvMode.Adversarial, [Invariant.TlbConflict]), out _, out _), f.TraceText);
         });
         // The trylock variant keeps a call preempted across a bring-up (Z8's shape): a task is stopped in each.
         Assert.All(result.Violations, f => Assert.Contains(f.Program.Events, e => e.Kind == EventKind.Call && e.Stop.Kind != StopKind.None));

@@ -96,17 +96,19 @@ public sealed class StepMachineTests
             MachineEvent.RunTask(1));
         var details = machine.Violations.ToArray().Where(v => v.Invariant == Invariant.LockOrder).Select(v => v.Detail).ToList();
         Assert.Contains("cpu_hotplug_lock taken with pgtable_split_lock held", details);
-        Assert.Contains("task waits forever (deadlock)", details);
+        Assert.Equal("waits forever in a lock cycle", machine.First(Invariant.HungTask).Detail);
     }
 
     [Fact]
-    public void StopMachineWhileASplitterHoldsTheMutex_IsALockOrderViolation()
+    public void StopMachineWhileASplitterSleepsHoldingTheMutex_IsNotALockOrderViolation()
     {
+        // A task that sleeps holding pgtable_split_lock does not keep stop_machine()'s stoppers from running, and
+        // the repaint takes no lock: the old "somebody holds it" check fired on this legal state.
         var machine = Run(Z3Machine, V("realm-v2"),
             Phase(BootPhase.MemInit),
             Call(1, CallOp.SetMemoryRo, InPud, stop: StopSpec.AtPoint(Point.MutexLock)),
             Phase(BootPhase.Finalize));
-        Assert.Equal("stop_machine entered with pgtable_split_lock held", machine.First(Invariant.LockOrder).Detail);
+        Assert.DoesNotContain(machine.Violations.ToArray(), v => v.Invariant == Invariant.LockOrder);
     }
 
     [Fact]
