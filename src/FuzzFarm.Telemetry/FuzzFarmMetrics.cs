@@ -21,8 +21,11 @@ public sealed record MachineSample(
     long Duplicates,
     bool Running);
 
-/// <summary>One signature in the aggregator's ledger (for the variant × invariant matrix and hit counts).</summary>
-public readonly record struct SignatureSample(string Title, string Variant, string Invariant, string Env, long Hits);
+/// <summary>
+/// One root cause in the aggregator's ledger (for the version × invariant matrix and hit counts): the kept
+/// reproducer's variant, and every version that showed it.
+/// </summary>
+public readonly record struct SignatureSample(string Title, string Variant, string Invariant, string Env, long Hits, IReadOnlyList<string>? Variants = null);
 
 /// <summary>Something whose current state the observable instruments read at collection time.</summary>
 public interface IMachineSampleSource
@@ -66,7 +69,7 @@ public sealed class FuzzFarmMetrics : IDisposable
         _meter.CreateObservableCounter(Instruments.OutboxRetries, () => Machines(s => s.Retries), "{retry}", "Report delivery retries");
         _meter.CreateObservableCounter(Instruments.ReplayGateDrops, () => Machines(s => s.ReplayDrops), "{finding}", "Minimized findings the replay gate refused");
         _meter.CreateObservableCounter(Instruments.FindingHits, LedgerHits, "{hit}", "Times each known signature was hit, cluster-wide");
-        _meter.CreateObservableGauge(Instruments.Signatures, LedgerSignatures, "{signature}", "Distinct signatures in the ledger by variant and invariant");
+        _meter.CreateObservableGauge(Instruments.Signatures, LedgerSignatures, "{signature}", "Root causes in the ledger seen on each version, by invariant (a root cause shared by versions counts once per version)");
         _meter.CreateObservableGauge(Instruments.ActiveMachineGrains, ActiveMachines, "{grain}",
             "Machine grains active on this silo: state=running (fuzzing) or idle (finished, stopped, draining)");
         _meter.CreateObservableCounter(Instruments.DuplicatesDropped, Duplicates, "{finding}",
@@ -185,7 +188,8 @@ public sealed class FuzzFarmMetrics : IDisposable
         }));
 
     private IEnumerable<Measurement<long>> LedgerSignatures() =>
-        Ledger().GroupBy(s => (s.Variant, s.Invariant)).Select(g => new Measurement<long>(g.LongCount(), new TagList
+        Ledger().SelectMany(s => (s.Variants is { Count: > 0 } all ? all : [s.Variant]).Select(v => (Variant: v, s.Invariant)))
+            .GroupBy(s => (s.Variant, s.Invariant)).Select(g => new Measurement<long>(g.LongCount(), new TagList
         {
             { Tags.Variant, g.Key.Variant }, { Tags.Invariant, g.Key.Invariant },
         }));

@@ -25,7 +25,7 @@ done
 set +e
 dotnet "$dll" "${args[@]}" --max-seconds 8 >"$dir/clean.log" 2>&1
 set -e
-keys=$(awk '/finding\(s\):$/ {on=1; next} on && /^  / {print $1; next} on {on=0}' "$dir/clean.log")
+keys=$(awk '/ finding\(s\):/ {on=1; next} on && /^  [a-z0-9-]+--[0-9a-f]+ / {print $1; next} on && /^ / {next} on {on=0}' "$dir/clean.log")
 findings=$(printf '%s\n' "$keys" | grep -c . || true)
 f=$data/findings
 lost=0

@@ -45,6 +45,7 @@ internal static class FuzzCommand
                 Env = CommonOptions.ParseEnv(parse.GetValue(env), EnvMode.Strict),
                 Seed = CommonOptions.ParseSeed(parse.GetValue(seed)),
                 Invariants = CommonOptions.ParseInvariants(parse.GetValue(invariant)),
+                Versions = VariantCatalog.All,
             };
             if (parse.GetValue(swarm) && (parse.GetValue(machine) is not null || parse.GetValue(machineOf) is not null))
                 throw new UsageException("--swarm excludes --machine and --machine-of");

@@ -10,8 +10,21 @@ namespace FuzzFarm.Cli.Commands;
 /// <summary><c>fuzzfarm run</c>, <c>fuzzfarm silo</c> and <c>fuzzfarm campaign start|status|stop|findings</c>.</summary>
 internal static partial class FarmCommands
 {
-    /// <summary>The default campaign's machines: Z3's, a 4-CPU one with a CPU lacking BBML2_NOABORT, and a swarm.</summary>
-    public static readonly string[] DefaultMachines = ["cpus=2 bbml2=0 ram=4G", "cpus=4 bbml2=0,1,2 ram=4G", "swarm"];
+    /// <summary>
+    /// The default campaign's machines, chosen so that the kernel's own callers run: Z3's (a secondary lacking
+    /// BBML2_NOABORT); a 4-CPU one whose CPU 3 lacks it and is held back from boot for hot-plug, with a late KFENCE
+    /// pool; a realm with rodata=on and a realm with rodata=noalias (Z1, Z6), both with a swiotlb region and GIC ITS
+    /// tables (the boot's own decrypts); debug_pagealloc with an early KFENCE pool (Z2, C's WARN storm); and a swarm.
+    /// </summary>
+    public static readonly string[] DefaultMachines =
+    [
+        "cpus=2 bbml2=0 ram=4G",
+        "cpus=4 bbml2=0,1,2 ram=4G kfence=late boot-cpus=3",
+        "cpus=2 bbml2=all ram=4G realm=on rodata=on swiotlb=0x40000000+4M its=0x50000000+64K",
+        "cpus=2 bbml2=all ram=4G realm=on rodata=noalias swiotlb=0x40000000+4M its=0x50000000+64K",
+        "cpus=2 bbml2=all ram=4G dpa=on kfence=early",
+        "swarm",
+    ];
 
     public static readonly string[] DefaultEnvs = ["strict", "adversarial"];
 
@@ -217,12 +230,41 @@ internal static partial class FarmCommands
         }
     }
 
+    /// <summary>
+    /// The findings by kind: hazards a kernel caller reaches (strict), hazards that need an environment assumption,
+    /// expected refusals (a blackout -EBUSY and its WARN), and what shows only on the canary. One line per root cause,
+    /// then the versions its reproducer shows it on, the environment it needs and the kernel callers it uses.
+    /// </summary>
     internal static void PrintFindings(TextWriter w, IReadOnlyList<FindingRecord> list)
     {
-        w.WriteLine($"{list.Count} finding(s):");
-        foreach (var f in list)
-            w.WriteLine($"  {f.SignatureKey,-48} hits {f.Hits,8:N0}  {f.SmallestEvents,2} events  {f.Title} [{f.Variant}, {f.Env}]");
+        w.WriteLine($"{list.Count} finding(s): one per root cause");
+        foreach (var (kind, members) in list.GroupBy(FindingKind).OrderBy(g => g.Key).Select(g => (g.Key, g.ToList())))
+        {
+            w.WriteLine($" {KindTitle(kind)} ({members.Count}):");
+            foreach (var f in members)
+            {
+                w.WriteLine($"  {f.SignatureKey,-36} {f.Title}");
+                var versions = f.Reproduces.Count > 0 ? f.Reproduces : f.Variants;
+                var env = f.Env == "strict" ? "strict (no assumption)" : $"adversarial ({f.Assumptions})";
+                var callers = f.Callers.Count > 0 ? string.Join(", ", f.Callers) : "none from the catalog";
+                w.WriteLine($"  {"",-36}   versions {string.Join(", ", versions)}; env {env}; callers {callers}; {f.SmallestEvents} events, hits {f.Hits:N0}");
+            }
+        }
     }
+
+    /// <summary>0 strict hazard, 1 adversarial hazard, 2 expected refusal, 3 canary only.</summary>
+    internal static int FindingKind(FindingRecord f) =>
+        f.Invariant == "split-warn" ? 2
+        : (f.Reproduces.Count > 0 ? f.Reproduces : f.Variants) is [ "canary" ] ? 3
+        : f.Env == "strict" ? 0 : 1;
+
+    internal static string KindTitle(int kind) => kind switch
+    {
+        0 => "hazards reached by the kernel's own callers (strict)",
+        1 => "hazards that need an environment assumption (adversarial)",
+        2 => "expected refusals (blackout -EBUSY with its WARN)",
+        _ => "the canary only (a deliberately broken copy of realm-v2)",
+    };
 
     private static string[]? Split(string? text) =>
         text?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);

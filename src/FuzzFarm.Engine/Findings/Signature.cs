@@ -9,11 +9,24 @@ namespace FuzzFarm.Engine;
 /// split_pmd, or on five versions, is one root cause. <see cref="Variant"/> and <see cref="Where"/> say where this
 /// instance was seen; they take no part in equality or the key.
 /// </summary>
-public readonly record struct Signature(string Variant, Invariant Invariant, Point Where, string Detail, ushort Window = 0)
+public readonly record struct Signature(string Variant, Invariant Invariant, Point Where, string Detail, ushort Window = 0, ushort Guard = 0)
 {
     private const string PartialBlock = "partial block";
 
-    public static Signature Of(string variant, in Violation v) => new(variant, v.Invariant, v.Where, v.Detail, v.Window);
+    public static Signature Of(string variant, in Violation v) => new(variant, v.Invariant, v.Where, v.Detail, v.Window, v.Guard);
+
+    /// <summary>
+    /// The end of the causing call's guard path that separates root causes: the last gating guard it read and its
+    /// answer (Z1's "not finalized" and Z6's "linear_map_requires_bbml2 is false" end in the same WARN). Not for a
+    /// sleep in atomic context (the sleeping point is the cause) nor a blackout WARN (its detail names the guard).
+    /// </summary>
+    public int CauseGuard => KeyGuard(Invariant, Guard);
+
+    private static int KeyGuard(Invariant invariant, ushort guard) =>
+        invariant is Invariant.SleepInAtomic or Invariant.SplitWarn ? 0 : guard;
+
+    /// <summary>The guard path's end in words ("" when it takes no part).</summary>
+    public string GuardText => CauseGuard == 0 ? "" : $"{Points.Name((Point)(CauseGuard >> 1))} = {((CauseGuard & 1) != 0 ? "true" : "false")}";
 
     /// <summary>The detail that defines the cause (walker-warn at PUD or PMD level is one cause).</summary>
     public string Cause => CauseOf(Invariant, Detail);
@@ -21,30 +34,48 @@ public readonly record struct Signature(string Variant, Invariant Invariant, Poi
     private static string CauseOf(Invariant invariant, string detail) => invariant == Invariant.WalkerWarn ? PartialBlock : detail;
 
     /// <summary>
-    /// The part of the window that separates root causes: for a TLB conflict the whole window (a check made while the
-    /// CPU already translated, a check-then-act, a hot-plug are different fixes); elsewhere the boot stage at the
-    /// violation only.
+    /// The part of the window that separates root causes, no finer than the fixes differ: whether the machine was
+    /// finalized (Z1's early refusal and Z6's short-circuit are the same WARN in different windows); for a TLB
+    /// conflict also whether the CPUs changed between the guards' check and the split (check-then-act, Z8) or not
+    /// (the check itself missed a translating CPU, Z3). A sleep in atomic context is one bug in any window.
     /// </summary>
     public int CauseWindow => KeyWindow(Invariant, Window);
 
-    private static int KeyWindow(Invariant invariant, ushort window) =>
-        invariant == Invariant.TlbConflict ? window & 0xfff : (window >> 6) & 7;
+    private const int Finalized = 1, ChangedSinceCheck = 2;
+
+    private static int KeyWindow(Invariant invariant, ushort window)
+    {
+        var start = window & 63;
+        var act = (window >> 6) & 63;
+        var finalized = (act & 7) >= 3 ? Finalized : 0;
+        return invariant switch
+        {
+            Invariant.SleepInAtomic => 0,
+            Invariant.TlbConflict => finalized | (start != act ? ChangedSinceCheck : 0),
+            _ => finalized,
+        };
+    }
 
     /// <summary>Whether a violation is an instance of this root cause.</summary>
     public bool Matches(in Violation v) =>
-        v.Invariant == Invariant && KeyWindow(v.Invariant, v.Window) == CauseWindow
+        v.Invariant == Invariant && KeyWindow(v.Invariant, v.Window) == CauseWindow && KeyGuard(v.Invariant, v.Guard) == CauseGuard
         && string.Equals(CauseOf(v.Invariant, v.Detail), Cause, StringComparison.Ordinal);
 
     /// <summary>The same root cause (variant and place aside).</summary>
     public bool Equals(Signature other) =>
-        Invariant == other.Invariant && CauseWindow == other.CauseWindow && string.Equals(Cause, other.Cause, StringComparison.Ordinal);
+        Invariant == other.Invariant && CauseWindow == other.CauseWindow && CauseGuard == other.CauseGuard && string.Equals(Cause, other.Cause, StringComparison.Ordinal);
 
-    public override int GetHashCode() => HashCode.Combine(Invariant, CauseWindow, Cause);
+    public override int GetHashCode() => HashCode.Combine(Invariant, CauseWindow, CauseGuard, Cause);
 
     /// <summary>A syzbot-style title: what broke, in the kernel's words, and in which window.</summary>
-    public string Title => $"{Invariants.Title(Invariant)} ({Cause}; {WindowText})";
+    public string Title => CauseGuard == 0
+        ? $"{Invariants.Title(Invariant)} ({Cause}; {WindowText})"
+        : $"{Invariants.Title(Invariant)} ({Cause}; after {GuardText}; {WindowText})";
 
-    private string WindowText => Invariant == Invariant.TlbConflict ? RootCauseWindow.Describe(Window) : RootCauseWindow.Stage((Window >> 6) & 7);
+    private string WindowText => RootCauseWindow.Class(Invariant == Invariant.SleepInAtomic ? -1 : CauseWindow);
+
+    /// <summary>This instance's whole window in words (stage, CPU and lock facts at the split and at the check).</summary>
+    public string InstanceWindow => RootCauseWindow.Describe(Window);
 
     /// <summary>A stable file-name-safe key: the invariant id and a hash of the cause and the window.</summary>
     public string Key
@@ -52,7 +83,7 @@ public readonly record struct Signature(string Variant, Invariant Invariant, Poi
         get
         {
             var h = 14695981039346656037UL;
-            foreach (var c in $"{Cause}|{CauseWindow}") h = (h ^ c) * 1099511628211UL;
+            foreach (var c in CauseGuard == 0 ? $"{Cause}|{CauseWindow}" : $"{Cause}|{CauseWindow}|{GuardText}") h = (h ^ c) * 1099511628211UL;
             return $"{Invariants.Id(Invariant)}--{h & 0xffffffffUL:x8}";
         }
     }
@@ -60,13 +91,18 @@ public readonly record struct Signature(string Variant, Invariant Invariant, Poi
     /// <summary>Whether this root cause is an expected refusal (a blackout -EBUSY and its WARN) rather than a hazard.</summary>
     public bool IsRefusal => Invariant == Invariant.SplitWarn;
 
-    public override string ToString() => $"{Invariants.Id(Invariant)} [{Cause}] {WindowText} (seen on {Variant} @ {Points.Name(Where)})";
+    public override string ToString() => $"{Invariants.Id(Invariant)} [{Cause}]{(CauseGuard == 0 ? "" : " after " + GuardText)} {WindowText} (seen on {Variant} @ {Points.Name(Where)}: {InstanceWindow})";
 }
 
 /// <summary>Words for a <see cref="Violation.Window"/>.</summary>
 public static class RootCauseWindow
 {
     private static readonly string[] _stages = ["before mem_init", "mem_init..kfence_init", "smp_init", "FINALIZE/repaint", "runtime"];
+
+    /// <summary>A root cause's window class (<see cref="Signature.CauseWindow"/>; -1: any window) in words.</summary>
+    public static string Class(int cls) => cls < 0
+        ? "any window"
+        : ((cls & 1) != 0 ? "after FINALIZE" : "before FINALIZE") + ((cls & 2) != 0 ? ", CPUs changed between check and split" : "");
 
     /// <summary>The boot stage of a 6-bit window part.</summary>
     public static string Stage(int part) => _stages[Math.Min(part & 7, _stages.Length - 1)];

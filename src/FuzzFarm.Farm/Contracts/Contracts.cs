@@ -28,6 +28,12 @@ public sealed record FindingReport
 
     /// <summary>The W3C trace context of the span that found and minimized it (empty when nothing was tracing).</summary>
     [Id(16)] public string TraceParent { get; init; } = "";
+
+    /// <summary>The versions on which the reproducer shows this root cause (comma-separated, history order).</summary>
+    [Id(17)] public string Reproduces { get; init; } = "";
+
+    /// <summary>The kernel callers (catalog functions) the reproducer's calls are (comma-separated; empty: none).</summary>
+    [Id(18)] public string Callers { get; init; } = "";
 }
 
 /// <summary>The aggregator's record of one signature across the cluster.</summary>
@@ -52,6 +58,15 @@ public sealed class FindingRecord
 
     /// <summary>The report (machine, sequence) that first brought this signature.</summary>
     [Id(15)] public string FirstReport { get; set; } = "";
+
+    /// <summary>Per version that showed this root cause, the fewest environment assumptions it was reported with.</summary>
+    [Id(16)] public Dictionary<string, string> VersionAssumptions { get; set; } = [];
+
+    /// <summary>The versions on which the kept reproducer shows this root cause (history order).</summary>
+    [Id(17)] public List<string> Reproduces { get; set; } = [];
+
+    /// <summary>The kernel callers the kept reproducer's calls are (catalog functions; empty: none).</summary>
+    [Id(18)] public List<string> Callers { get; set; } = [];
 }
 
 /// <summary>What an ingest did: new signatures, smaller reproducers, duplicates, and replays ignored.</summary>

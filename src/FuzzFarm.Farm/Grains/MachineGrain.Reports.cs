@@ -34,6 +34,8 @@ public sealed partial class MachineGrain
             Assumptions = AssumptionNames.Format(finding.Violation.Assumptions),
             Machine = TraceWriter.FormatMachine(finding.Program.Machine),
             TraceParent = traceParent,
+            Reproduces = finding.Matrix is { } row ? string.Join(",", row.Cells.Where(c => c.Reproduces).Select(c => c.Variant)) : finding.Signature.Variant,
+            Callers = string.Join(",", finding.Callers.Select(c => c.Function).Distinct()),
         });
         _dirty = true;
     }

@@ -150,6 +150,7 @@ public sealed partial class MachineGrain(
             Swarm = a.Machine == "swarm",
             Env = a.Env == "strict" ? EnvMode.Strict : EnvMode.Adversarial,
             Seed = seed,
+            Versions = variants.All, // each finding's reproducer replayed on every version: where the root cause shows
         }, this);
         _timer?.Dispose();
         _timer = this.RegisterGrainTimer(Slice, new GrainTimerCreationOptions

@@ -63,6 +63,8 @@ public sealed class FindingsLedger
                     Detail = r.Detail, Env = r.Env, SmallestTrace = r.Trace, SmallestEvents = r.Events, FirstSeen = r.FoundAt,
                     LastSeen = r.FoundAt, Hits = Math.Max(1, r.Hits), Machines = [r.MachineKey], Variants = [r.Variant],
                     Assumptions = r.Assumptions, FirstReport = $"{r.MachineKey}#{r.Sequence}",
+                    VersionAssumptions = new() { [r.Variant] = r.Assumptions },
+                    Reproduces = Split(r.Reproduces), Callers = Split(r.Callers),
                 };
                 _changed.Add(r.SignatureKey);
                 fresh++;
@@ -76,12 +78,21 @@ public sealed class FindingsLedger
             if (r.FoundAt < rec.FirstSeen) rec.FirstSeen = r.FoundAt;
             AddSorted(rec.Machines, r.MachineKey);
             AddSorted(rec.Variants, r.Variant);
-            if (r.Events < rec.SmallestEvents)
+            if (!rec.VersionAssumptions.TryGetValue(r.Variant, out var weakest) || AssumptionCount(r.Assumptions) < AssumptionCount(weakest))
+                rec.VersionAssumptions[r.Variant] = r.Assumptions;
+            if ((AssumptionCount(r.Assumptions), r.Events).CompareTo((AssumptionCount(rec.Assumptions), rec.SmallestEvents)) < 0)
             {
-                // Smaller wins; on a tie the reproducer already kept (the earliest) stays.
+                // Fewer assumptions, then fewer events, win; on a tie the reproducer already kept (the earliest) stays.
                 rec.SmallestTrace = r.Trace;
                 rec.SmallestEvents = r.Events;
                 rec.Assumptions = r.Assumptions;
+                rec.Variant = r.Variant;
+                rec.Env = r.Env;
+                rec.Where = r.Where;
+                rec.Detail = r.Detail;
+                rec.Title = r.Title;
+                rec.Reproduces = Split(r.Reproduces);
+                rec.Callers = Split(r.Callers);
                 _changed.Add(r.SignatureKey);
                 smaller++;
                 each?.Invoke(r, IngestOutcome.Smaller);
@@ -95,18 +106,27 @@ public sealed class FindingsLedger
         return new IngestResult(fresh, smaller, duplicates, replayed);
     }
 
-    /// <summary>Variant × invariant → number of distinct signatures.</summary>
+    /// <summary>Variant × invariant → number of root causes seen on that variant.</summary>
     public Dictionary<string, Dictionary<string, int>> Matrix()
     {
         var m = new Dictionary<string, Dictionary<string, int>>();
         foreach (var r in _state.Records.Values)
         {
-            if (!m.TryGetValue(r.Variant, out var row)) m[r.Variant] = row = [];
-            row[r.Invariant] = row.GetValueOrDefault(r.Invariant) + 1;
+            foreach (var variant in r.Variants.Count > 0 ? r.Variants : [r.Variant])
+            {
+                if (!m.TryGetValue(variant, out var row)) m[variant] = row = [];
+                row[r.Invariant] = row.GetValueOrDefault(r.Invariant) + 1;
+            }
         }
 
         return m;
     }
+
+    private static List<string> Split(string list) => [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+
+    /// <summary>How many environment assumptions a report's list names (an empty list: none).</summary>
+    public static int AssumptionCount(string assumptions) =>
+        string.IsNullOrWhiteSpace(assumptions) || assumptions == "none" ? 0 : assumptions.Count(c => c == ',') + 1;
 
     private static void AddSorted(List<string> list, string value)
     {

@@ -64,6 +64,8 @@ public static class FindingMarkdown
         o.Append("- **Invariant:** `").Append(r.Invariant).Append('`').Append(kind.Length > 0 ? $" ({kind})" : "").Append('\n');
         o.Append("- **Environment:** ").Append(env).Append("; assumptions: ")
             .Append(r.Assumptions is "" or "none" ? "none" : $"`{r.Assumptions}`").Append('\n');
+        if (r.Reproduces.Count > 0) o.Append("- **Reproducer shows it on:** ").Append(string.Join(", ", r.Reproduces.Select(v => $"`{v}`"))).Append('\n');
+        o.Append("- **Kernel callers:** ").Append(r.Callers.Count > 0 ? string.Join(", ", r.Callers.Select(c => $"`{c}`")) : "none from the catalog").Append('\n');
         o.Append("- **Where:** `").Append(r.Where).Append("`\n");
         o.Append("- **Detail:** ").Append(Inline(r.Detail)).Append('\n');
         if (r.FirstSeen != default)

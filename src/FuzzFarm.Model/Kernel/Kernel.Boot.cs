@@ -12,6 +12,10 @@ public sealed partial class Kernel
         {
             var next = _phase + 1;
 
+            // Before smp_init() only start_kernel() runs (kernel_init and the scheduler's other threads come later):
+            // a call it made returns before the boot goes on, so no call of an earlier phase is still in flight here.
+            if (_phase < BootPhase.SmpInit) FinishBootThreadCalls();
+
             // smp_cpus_done() and stop_machine() wait for every bring-up and tear-down in flight; one that can never
             // finish hangs the boot there (hung-task was reported), and nothing after it happens.
             if (next >= BootPhase.Finalize && !WaitForHotplug())
@@ -24,6 +28,14 @@ public sealed partial class Kernel
             _phase = next;
             _sink?.OnPhase(_eventIndex, next);
             RunPhase(next);
+        }
+    }
+
+    private void FinishBootThreadCalls()
+    {
+        foreach (var t in Slots)
+        {
+            if (t.IsActive && t.IsPermCall && !CompleteTask(t)) Abandon(t);
         }
     }
 

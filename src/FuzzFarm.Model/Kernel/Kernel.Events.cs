@@ -56,7 +56,7 @@ public sealed partial class Kernel
         var now = WindowNow();
         var window = (ushort)((t is null ? now : t.StartWindow) | (now << 6)
             | (t is not null && t.Context == CallContext.Atomic ? 1 << 12 : 0));
-        var violation = new Violation(invariant, _eventIndex, where, detail, label, (byte)cpu, _assumptions, window);
+        var violation = new Violation(invariant, _eventIndex, where, detail, label, (byte)cpu, _assumptions, window, t?.LastGuard ?? 0);
         _violations[_violationCount++] = violation;
         _sink?.OnViolation(violation);
     }

@@ -3,24 +3,34 @@ namespace FuzzFarm.Model;
 /// <summary>The guard primitives a variant calls; each read is a preemption point named after the kernel helper.</summary>
 public sealed partial class Kernel
 {
-    private bool Guard(Point point, bool live) => Record(point, live ? 1 : 0) != 0;
+    private bool Guard(Point point, bool live) => Decided(point, Record(point, live ? 1 : 0) != 0);
+
+    /// <summary>
+    /// Notes a blackout or gating guard's answer as the running call's last decision (its guard path's end, part of a
+    /// violation's root cause); replayed reads note it again, so a resumed call ends where it did.
+    /// </summary>
+    private bool Decided(Point point, bool value)
+    {
+        if (_cur is not null && _depth == 0) _cur.LastGuard = (ushort)(((int)point << 1) | (value ? 1 : 0));
+        return value;
+    }
 
     /// <summary>system_supports_bbml2_noabort(): the alternative-patched cap; false until FINALIZE.</summary>
     public bool SystemSupportsBbml2NoAbort() =>
-        Replayed(out var v) ? v != 0 : Guard(Point.SystemSupportsBbml2NoAbort, _sysBbml2);
+        Replayed(out var v) ? Decided(Point.SystemSupportsBbml2NoAbort, v != 0) : Guard(Point.SystemSupportsBbml2NoAbort, _sysBbml2);
 
     /// <summary>system_capabilities_finalized(): flips with apply_alternatives_all() at FINALIZE.</summary>
     public bool SystemCapabilitiesFinalized() =>
-        Replayed(out var v) ? v != 0 : Guard(Point.SystemCapabilitiesFinalized, _finalized);
+        Replayed(out var v) ? Decided(Point.SystemCapabilitiesFinalized, v != 0) : Guard(Point.SystemCapabilitiesFinalized, _finalized);
 
     /// <summary>cpu_supports_bbml2_noabort(): the MIDR allow-list test on the <em>executing</em> CPU.</summary>
     public bool CpuSupportsBbml2NoAbort() =>
-        Replayed(out var v) ? v != 0 : Guard(Point.CpuSupportsBbml2NoAbort, (_detectedMask & (1UL << CurrentCpu)) != 0);
+        Replayed(out var v) ? Decided(Point.CpuSupportsBbml2NoAbort, v != 0) : Guard(Point.CpuSupportsBbml2NoAbort, (_detectedMask & (1UL << CurrentCpu)) != 0);
 
     /// <summary>force_pte_mapping() of the running version, evaluated as one guard.</summary>
     public bool ForcePteMapping()
     {
-        if (Replayed(out var v)) return v != 0;
+        if (Replayed(out var v)) return Decided(Point.ForcePteMapping, v != 0);
         _depth++;
         var r = _variant.ForcePteMapping(this);
         _depth--;
@@ -29,31 +39,37 @@ public sealed partial class Kernel
 
     /// <summary>can_set_direct_map() of the running version, evaluated as one guard.</summary>
     public bool CanSetDirectMap() =>
-        Replayed(out var v) ? v != 0 : Guard(Point.CanSetDirectMap, EvaluateCanSetDirectMap());
+        Replayed(out var v) ? Decided(Point.CanSetDirectMap, v != 0) : Guard(Point.CanSetDirectMap, EvaluateCanSetDirectMap());
 
     /// <summary>is_kfence_address(addr): inside the pool once __kfence_pool is set.</summary>
     public bool IsKfenceAddress(ulong addr)
     {
-        if (Replayed(out var v)) return v != 0;
+        if (Replayed(out var v)) return Decided(Point.IsKfenceAddress, v != 0);
         var inside = _kfencePoolSet && IsLinear(addr)
             && Off(addr) - _config.KfencePoolOffset < _config.KfencePoolSize && Off(addr) >= _config.KfencePoolOffset;
         return Guard(Point.IsKfenceAddress, inside);
     }
 
     /// <summary>is_realm_world(): true from arm64_rsi_init() (P3) in a realm guest.</summary>
-    public bool IsRealmWorld() => Replayed(out var v) ? v != 0 : Guard(Point.IsRealmWorld, _isRealmWorld);
+    public bool IsRealmWorld() => Replayed(out var v) ? Decided(Point.IsRealmWorld, v != 0) : Guard(Point.IsRealmWorld, _isRealmWorld);
 
     /// <summary>linear_map_requires_bbml2 (set once by map_mem(); never cleared).</summary>
     public bool LinearMapRequiresBbml2 =>
-        Replayed(out var v) ? v != 0 : Guard(Point.LinearMapRequiresBbml2, _requiresBbml2);
+        Replayed(out var v) ? Decided(Point.LinearMapRequiresBbml2, v != 0) : Guard(Point.LinearMapRequiresBbml2, _requiresBbml2);
 
     /// <summary>page_alloc_available (REALMv1/v2: set by the new arm64 mem_init()).</summary>
     public bool PageAllocAvailable =>
-        Replayed(out var v) ? v != 0 : Guard(Point.PageAllocAvailable, _pageAllocAvailable);
+        Replayed(out var v) ? Decided(Point.PageAllocAvailable, v != 0) : Guard(Point.PageAllocAvailable, _pageAllocAvailable);
 
     /// <summary>num_online_cpus(): the online mask only; a CPU with its MMU on but not yet online is not counted.</summary>
     public int NumOnlineCpus() =>
-        Replayed(out var v) ? (int)v : (int)Record(Point.NumOnlineCpus, System.Numerics.BitOperations.PopCount(_online));
+        Replayed(out var v) ? Online(v) : Online(Record(Point.NumOnlineCpus, System.Numerics.BitOperations.PopCount(_online)));
+
+    private int Online(long count)
+    {
+        Decided(Point.NumOnlineCpus, count > 1);
+        return (int)count;
+    }
 
     // ---- Early parameters and static keys: constant after boot, so not preemption points ----
 
@@ -126,7 +142,7 @@ public sealed partial class Kernel
     /// <summary>cpus_read_trylock(): fails while a writer holds or waits for cpu_hotplug_lock.</summary>
     public bool CpusReadTrylock()
     {
-        if (Replayed(out var v)) return v != 0;
+        if (Replayed(out var v)) return Decided(Point.CpusReadTrylock, v != 0);
         LockOrderChecker.OnHotplugReadAcquire(this);
         var ok = _hotplugWriter == NoOwner && _pendingWriters == 0;
         if (ok && _cur is not null) _hotplugReaders |= _cur.Bit;

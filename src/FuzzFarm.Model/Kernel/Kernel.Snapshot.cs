@@ -158,6 +158,7 @@ public sealed partial class Kernel
         to.AliasFailed = from.AliasFailed;
         to.Dead = from.Dead;
         to.StartWindow = from.StartWindow;
+        to.LastGuard = from.LastGuard;
         if (!from.IsActive)
         {
             to.LogCount = 0;

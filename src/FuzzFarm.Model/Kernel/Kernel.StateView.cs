@@ -115,7 +115,7 @@ public sealed partial class Kernel
                 | ((ulong)next.Op << 32) | ((ulong)next.BlockedOn << 40) | ((next.Enable ? 1UL : 0) << 48)
                 | ((next.BootTime ? 1UL : 0) << 49));
             h.Add(next.Page | ((ulong)next.Pages << 32) | ((ulong)next.StartWindow << 48));
-            h.Add((ulong)next.LogCount);
+            h.Add((uint)next.LogCount | ((ulong)next.LastGuard << 32));
             for (var i = 0; i < next.LogCount; i++) h.Add((ulong)next.Log[i]);
         }
 

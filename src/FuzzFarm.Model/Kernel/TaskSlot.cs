@@ -70,6 +70,9 @@ internal sealed class TaskSlot
     /// <summary>The model state when the call started (its guards' view), for the root cause's window.</summary>
     public ushort StartWindow;
 
+    /// <summary>The last gating guard the call read and its answer (point &lt;&lt; 1 | value; 0: none yet).</summary>
+    public ushort LastGuard;
+
     public bool IsPermCall => Kind == TaskKind.Call;
 
     public bool IsActive => State is TaskState.InFlight or TaskState.Blocked;
@@ -92,5 +95,6 @@ internal sealed class TaskSlot
         BootTime = false;
         Dead = false;
         StartWindow = 0;
+        LastGuard = 0;
     }
 }

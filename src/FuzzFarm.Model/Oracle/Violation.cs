@@ -15,6 +15,10 @@ namespace FuzzFarm.Model;
 /// was when the invariant broke (bits 6–11), and whether the call ran in atomic context (bit 12). See
 /// <c>Kernel.WindowNow</c>.
 /// </param>
+/// <param name="Guard">
+/// The end of the causing call's guard path: the last gating guard it read and its answer (point &lt;&lt; 1 | value; 0:
+/// none, or the kernel itself).
+/// </param>
 public readonly record struct Violation(
     Invariant Invariant,
     int EventIndex,
@@ -23,7 +27,8 @@ public readonly record struct Violation(
     byte TaskLabel,
     byte Cpu,
     Assumptions Assumptions,
-    ushort Window = 0)
+    ushort Window = 0,
+    ushort Guard = 0)
 {
     public string Id => Invariants.Id(Invariant);
 

@@ -33,8 +33,9 @@ public sealed class KillLoopTests(ITestOutputHelper output) : IDisposable
         var clean = await ProcessHarness.Run(ProcessHarness.Dotnet, [ProcessHarness.FuzzFarmDll, .. RunArgs(data, 8)], TimeSpan.FromSeconds(90), ct);
         Assert.True(clean.Code is 0 or 1, clean.ToString());
         var ledger = clean.Out.Split('\n')
-            .SkipWhile(l => !l.EndsWith("finding(s):", StringComparison.Ordinal)).Skip(1)
-            .TakeWhile(l => l.StartsWith("  ", StringComparison.Ordinal))
+            .SkipWhile(l => !l.Contains(" finding(s):", StringComparison.Ordinal)).Skip(1)
+            .TakeWhile(l => l.StartsWith(' '))
+            .Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, "^  [a-z0-9-]+--[0-9a-f]{8} "))
             .Select(l => l.Trim().Split(' ')[0]).ToList();
         var findings = Path.Combine(data, "findings");
         var files = Directory.GetFiles(findings);

@@ -57,9 +57,9 @@ public sealed partial class TestClusterTests
         Assert.True(observed.Where(m => m.Instrument == Instruments.CoverageFeatures && m.Tags[Tags.Campaign] == FarmClusterFixture.CampaignName).All(m => m.Value > 0));
         Assert.True(observed.Where(m => m.Instrument == Instruments.ActiveMachineGrains).Sum(m => m.Value) >= o.Final.Machines.Count);
 
-        // The aggregator's ledger: one signature per record, by variant and invariant.
+        // The aggregator's ledger: each root cause once per version that showed it, by variant and invariant.
         var signatures = observed.Where(m => m.Instrument == Instruments.Signatures).ToList();
-        Assert.Equal(o.Findings.Count, signatures.Sum(m => m.Value));
+        Assert.Equal(o.Findings.Sum(f => f.Variants.Count), signatures.Sum(m => m.Value));
         Assert.Equal(o.Matrix["realm-v2"]["tlb-conflict"], signatures.Single(m => m.Tags[Tags.Variant] == "realm-v2" && m.Tags[Tags.Invariant] == "tlb-conflict").Value);
 
         // New-finding counter: once per signature of this campaign's records (ledger is shared by the fixture's cluster only).

@@ -38,11 +38,13 @@ public sealed class FindingMarkdownTests
     {
         var r = Z3Record();
         var md = FindingMarkdown.Render(r);
-        Assert.StartsWith("### TLB conflict abort in split_kernel_leaf_mapping (split_pud: ", md, StringComparison.Ordinal);
+        Assert.StartsWith("### TLB conflict abort in split_kernel_leaf_mapping (a secondary without BBML2_NOABORT in bring-up", md, StringComparison.Ordinal);
+        Assert.Contains("; before FINALIZE)\n", md, StringComparison.Ordinal);
+        Assert.Contains("- **Kernel callers:** none from the catalog", md, StringComparison.Ordinal);
         Assert.Contains($"- **Signature:** `{r.SignatureKey}`", md, StringComparison.Ordinal);
         Assert.Contains("- **Variant:** `realm-v2`", md, StringComparison.Ordinal);
         Assert.Contains("- **Invariant:** `tlb-conflict` (bug)", md, StringComparison.Ordinal);
-        Assert.Contains("- **Environment:** adversarial; assumptions: `async-during-smp`", md, StringComparison.Ordinal);
+        Assert.Contains("- **Environment:** adversarial; assumptions: `async-during-smp,no-known-caller`", md, StringComparison.Ordinal);
         Assert.Contains("- **Where:** `split_pud`", md, StringComparison.Ordinal);
         Assert.Contains("- **Detail:** " + r.Detail, md, StringComparison.Ordinal);
         Assert.Contains("- **Found:** 2026-04-02 10:00:00Z, last 2026-04-02 10:05:00Z; 1,234 hits on 2 machines", md, StringComparison.Ordinal);

@@ -97,7 +97,7 @@ public sealed class TimelineSvgTests
     [Fact]
     public void LateCpuThatDiesEarly_HasAWindowEndingAtCpuDieEarly()
     {
-        var program = TraceParser.Parse("fuzzfarm-trace 1\nmachine cpus=2 bbml2=0 ram=4G boot-cpus=1\nphase finalize\ncpu-up t1 cpu=1\n");
+        var program = TraceParser.Parse("fuzzfarm-trace 1\nmachine cpus=2 bbml2=0 ram=4G boot-cpus=1\nphase runtime\ncpu-up t1 cpu=1\n");
         var p = Draw(program, "realm-v2");
         var window = Assert.Single(p.WithClass("mmu-window"));
         Assert.Contains("died early at event 1", window.Element(_svg + "title")!.Value, StringComparison.Ordinal);
@@ -143,12 +143,15 @@ public sealed class TimelineSvgTests
     [Fact]
     public void FindingPredicate_EnlargesOnlyTheFindingsOwnViolations()
     {
-        var program = Corpus.Load("Z3");
-        var replay = Replayer.Replay(program, VariantCatalog.Get("realm-v2"), EnvMode.Adversarial);
-        var root = XDocument.Parse(TimelineSvg.Render(program, replay, v => v.Invariant == Invariant.UnsplittableRequest)).Root!;
+        // Z1 on A: the walker's WARN and the realm's failed share; the finding is the failed share only.
+        var program = Corpus.Load("Z1");
+        var replay = Replayer.Replay(program, VariantCatalog.Get("a166563"), EnvMode.Strict);
+        Assert.Contains(replay.Reported, v => v.Invariant == Invariant.WalkerWarn);
+        var root = XDocument.Parse(TimelineSvg.Render(program, replay, v => v.Invariant == Invariant.RealmShareFailed)).Root!;
         var finding = root.Descendants().Where(e => ((string?)e.Attribute("class")) == "violation finding").ToList();
         var marker = Assert.Single(finding);
-        Assert.StartsWith("unsplittable-request", marker.Element(_svg + "title")!.Value, StringComparison.Ordinal);
+        Assert.StartsWith("realm-share-failed", marker.Element(_svg + "title")!.Value, StringComparison.Ordinal);
+        Assert.Single(root.Descendants(), e => ((string?)e.Attribute("class")) == "violation");
     }
 
     [Fact]
