@@ -245,7 +245,7 @@ internal static partial class FarmCommands
             {
                 w.WriteLine($"  {f.SignatureKey,-36} {f.Title}");
                 var versions = f.Reproduces.Count > 0 ? f.Reproduces : f.Variants;
-                var env = f.Env == "strict" ? "strict (no assumption)" : $"adversarial ({f.Assumptions})";
+                var env = FindingsLedger.AssumptionCount(f.Assumptions) == 0 ? "strict (no assumption)" : $"adversarial ({f.Assumptions})";
                 var callers = f.Callers.Count > 0 ? string.Join(", ", f.Callers) : "none from the catalog";
                 w.WriteLine($"  {"",-36}   versions {string.Join(", ", versions)}; env {env}; callers {callers}; {f.SmallestEvents} events, hits {f.Hits:N0}");
             }
@@ -256,7 +256,7 @@ internal static partial class FarmCommands
     internal static int FindingKind(FindingRecord f) =>
         f.Invariant == "split-warn" ? 2
         : (f.Reproduces.Count > 0 ? f.Reproduces : f.Variants) is [ "canary" ] ? 3
-        : f.Env == "strict" ? 0 : 1;
+        : FindingsLedger.AssumptionCount(f.Assumptions) == 0 ? 0 : 1;
 
     internal static string KindTitle(int kind) => kind switch
     {

@@ -16,22 +16,54 @@ public readonly record struct Signature(string Variant, Invariant Invariant, Poi
     public static Signature Of(string variant, in Violation v) => new(variant, v.Invariant, v.Where, v.Detail, v.Window, v.Guard);
 
     /// <summary>
-    /// The end of the causing call's guard path that separates root causes: the last gating guard it read and its
-    /// answer (Z1's "not finalized" and Z6's "linear_map_requires_bbml2 is false" end in the same WARN). Not for a
-    /// sleep in atomic context (the sleeping point is the cause) nor a blackout WARN (its detail names the guard).
+    /// What the causing call's guards decided, as far as it separates root causes (from the last gating guard it read
+    /// and its answer): the version believed the range page-mapped (linear_map_requires_bbml2 false, force_pte_mapping
+    /// true, a KFENCE address, finalized without BBML2_NOABORT: Z6), it refused to split for want of BBML2_NOABORT
+    /// (system_ or cpu_supports_bbml2_noabort false: Z1), or it passed its guards. Versions with different guards that
+    /// decide alike share the root cause. Not for a TLB conflict (the window says how the check failed), a sleep in
+    /// atomic context (the sleeping point is the cause) nor a blackout WARN (its detail names the guard).
     /// </summary>
     public int CauseGuard => KeyGuard(Invariant, Guard);
 
-    private static int KeyGuard(Invariant invariant, ushort guard) =>
-        invariant is Invariant.SleepInAtomic or Invariant.SplitWarn ? 0 : guard;
+    private const int BelievedPageMapped = 1, NoBbml2NoSplit = 2, PassedGuards = 3;
 
-    /// <summary>The guard path's end in words ("" when it takes no part).</summary>
-    public string GuardText => CauseGuard == 0 ? "" : $"{Points.Name((Point)(CauseGuard >> 1))} = {((CauseGuard & 1) != 0 ? "true" : "false")}";
+    private static int KeyGuard(Invariant invariant, ushort guard)
+    {
+        if (invariant is Invariant.SleepInAtomic or Invariant.SplitWarn or Invariant.TlbConflict || guard == 0) return 0;
+        var value = (guard & 1) != 0;
+        return (Point)(guard >> 1) switch
+        {
+            Point.LinearMapRequiresBbml2 when !value => BelievedPageMapped,
+            Point.ForcePteMapping or Point.IsKfenceAddress or Point.SystemCapabilitiesFinalized when value => BelievedPageMapped,
+            Point.CanSetDirectMap when !value => BelievedPageMapped,
+            Point.SystemSupportsBbml2NoAbort or Point.CpuSupportsBbml2NoAbort when !value => NoBbml2NoSplit,
+            _ => PassedGuards,
+        };
+    }
+
+    /// <summary>The guards' decision in words ("" when it takes no part).</summary>
+    public string GuardText => CauseGuard switch
+    {
+        BelievedPageMapped => "the version believed the range page-mapped",
+        NoBbml2NoSplit => "no split without BBML2_NOABORT",
+        PassedGuards => "the split passed its guards",
+        _ => "",
+    };
+
+    /// <summary>The last gating guard this instance's call read, and its answer.</summary>
+    public string LastGuard => Guard == 0 ? "none" : $"{Points.Name((Point)(Guard >> 1))} = {((Guard & 1) != 0 ? "true" : "false")}";
 
     /// <summary>The detail that defines the cause (walker-warn at PUD or PMD level is one cause).</summary>
-    public string Cause => CauseOf(Invariant, Detail);
+    public string Cause => CauseOf(Invariant, Where, Detail);
 
-    private static string CauseOf(Invariant invariant, string detail) => invariant == Invariant.WalkerWarn ? PartialBlock : detail;
+    // A sleep in atomic context is its sleeping point (might_sleep() at mutex_lock and "scheduling while atomic" on
+    // the contended mutex are one bug); a walker WARN is the partial block at any level.
+    private static string CauseOf(Invariant invariant, Point where, string detail) => invariant switch
+    {
+        Invariant.WalkerWarn => PartialBlock,
+        Invariant.SleepInAtomic => Points.Name(where),
+        _ => detail,
+    };
 
     /// <summary>
     /// The part of the window that separates root causes, no finer than the fixes differ: whether the machine was
@@ -50,7 +82,8 @@ public readonly record struct Signature(string Variant, Invariant Invariant, Poi
         var finalized = (act & 7) >= 3 ? Finalized : 0;
         return invariant switch
         {
-            Invariant.SleepInAtomic => 0,
+            // A sleep in atomic context, a blackout refusal and a refusal with nothing to split are one bug in any window.
+            Invariant.SleepInAtomic or Invariant.SplitWarn or Invariant.SpuriousEbusy => 0,
             Invariant.TlbConflict => finalized | (start != act ? ChangedSinceCheck : 0),
             _ => finalized,
         };
@@ -59,7 +92,7 @@ public readonly record struct Signature(string Variant, Invariant Invariant, Poi
     /// <summary>Whether a violation is an instance of this root cause.</summary>
     public bool Matches(in Violation v) =>
         v.Invariant == Invariant && KeyWindow(v.Invariant, v.Window) == CauseWindow && KeyGuard(v.Invariant, v.Guard) == CauseGuard
-        && string.Equals(CauseOf(v.Invariant, v.Detail), Cause, StringComparison.Ordinal);
+        && string.Equals(CauseOf(v.Invariant, v.Where, v.Detail), Cause, StringComparison.Ordinal);
 
     /// <summary>The same root cause (variant and place aside).</summary>
     public bool Equals(Signature other) =>
@@ -70,9 +103,9 @@ public readonly record struct Signature(string Variant, Invariant Invariant, Poi
     /// <summary>A syzbot-style title: what broke, in the kernel's words, and in which window.</summary>
     public string Title => CauseGuard == 0
         ? $"{Invariants.Title(Invariant)} ({Cause}; {WindowText})"
-        : $"{Invariants.Title(Invariant)} ({Cause}; after {GuardText}; {WindowText})";
+        : $"{Invariants.Title(Invariant)} ({Cause}; {GuardText}; {WindowText})";
 
-    private string WindowText => RootCauseWindow.Class(Invariant == Invariant.SleepInAtomic ? -1 : CauseWindow);
+    private string WindowText => RootCauseWindow.Class(Invariant is Invariant.SleepInAtomic or Invariant.SplitWarn or Invariant.SpuriousEbusy ? -1 : CauseWindow);
 
     /// <summary>This instance's whole window in words (stage, CPU and lock facts at the split and at the check).</summary>
     public string InstanceWindow => RootCauseWindow.Describe(Window);
@@ -91,7 +124,7 @@ public readonly record struct Signature(string Variant, Invariant Invariant, Poi
     /// <summary>Whether this root cause is an expected refusal (a blackout -EBUSY and its WARN) rather than a hazard.</summary>
     public bool IsRefusal => Invariant == Invariant.SplitWarn;
 
-    public override string ToString() => $"{Invariants.Id(Invariant)} [{Cause}]{(CauseGuard == 0 ? "" : " after " + GuardText)} {WindowText} (seen on {Variant} @ {Points.Name(Where)}: {InstanceWindow})";
+    public override string ToString() => $"{Invariants.Id(Invariant)} [{Cause}]{(CauseGuard == 0 ? "" : " " + GuardText)} {WindowText} (seen on {Variant} @ {Points.Name(Where)} after {LastGuard}: {InstanceWindow})";
 }
 
 /// <summary>Words for a <see cref="Violation.Window"/>.</summary>
