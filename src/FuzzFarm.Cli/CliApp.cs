@@ -21,6 +21,7 @@ public static class CliApp
             FuzzCommand.Create(stdout, stderr),
             MinimizeCommand.Create(stdout, stderr),
             MatrixCommand.Create(stdout),
+            VerdictsCommand.Create(stdout),
             ExploreCommand.Create(stdout, stderr),
             BenchCommand.Create(stdout, stderr),
             FarmCommands.Run(stdout, stderr),

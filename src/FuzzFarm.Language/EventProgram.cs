@@ -56,6 +56,9 @@ public sealed class EventProgram : IEquatable<EventProgram>
 
     public int FormatRevision { get; }
 
+    /// <summary>What the kernel would have warned about while reading the machine line (FILE:LINE: warning: …).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     public ImmutableArray<MachineEvent> Events { get; }
 
     public EventProgram WithEvents(ImmutableArray<MachineEvent> events) =>

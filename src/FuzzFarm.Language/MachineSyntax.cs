@@ -60,7 +60,13 @@ internal static class MachineSyntax
     private static string FormatRange(ulong offset, ulong size) => $"{TraceSyntax.Hex(offset)}+{Units.FormatSize(size)}";
 
     /// <summary>Reads the keys after the <c>machine</c> keyword (any order; each at most once).</summary>
-    public static MachineConfig Parse(string[] tokens)
+    /// <param name="tokens">The line's tokens, <c>machine</c> first.</param>
+    /// <param name="warnings">
+    /// Receives what the kernel would warn about: the keys named after early parameters (<c>rodata</c>, <c>dpa</c> for
+    /// <c>debug_pagealloc=</c>) accept what the kernel's parser accepts, and a value it rejects keeps the kernel's
+    /// default with its "Malformed early option" warning, as the kernel does (domain §1: <c>rodata=full</c>).
+    /// </param>
+    public static MachineConfig Parse(string[] tokens, ICollection<string>? warnings = null)
     {
         var fields = new LineFields(tokens, 1, "machine");
         fields.EnsureNoBare();
@@ -73,8 +79,8 @@ internal static class MachineSyntax
         for (var i = 0; i < cpus; i++) specs[i] = new CpuSpec(detected[i], hardware[i]);
 
         var ram = Size(fields, "ram", _defaults.RamBytes);
-        var rodata = (RodataMode)Choose(fields, "rodata", _rodata, (int)_defaults.Rodata);
-        var dpa = Choose(fields, "dpa", _onOff, 0) == 1;
+        var rodata = Rodata(fields.Take("rodata"), warnings);
+        var dpa = DebugPagealloc(fields.Take("dpa"), warnings);
         var kfence = (KfenceMode)Choose(fields, "kfence", _kfence, (int)_defaults.Kfence);
         var realm = Choose(fields, "realm", _onOff, 0) == 1;
         var bringup = (BringupMode)Choose(fields, "bringup", _bringup, (int)_defaults.Bringup);
@@ -96,6 +102,43 @@ internal static class MachineSyntax
         {
             throw new TraceProblem($"machine: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// arm64's parse_rodata(): <c>on</c>, <c>noalias</c> or <c>off</c>; anything else (the historical <c>full</c>
+    /// included) is -EINVAL, so the kernel warns and the default <c>rodata=on</c> stays in force.
+    /// </summary>
+    private static RodataMode Rodata(string? text, ICollection<string>? warnings)
+    {
+        if (text is null) return _defaults.Rodata;
+        var index = Array.IndexOf(_rodata, text);
+        if (index >= 0) return (RodataMode)index;
+        warnings?.Add($"rodata={text}: arm64 takes on, noalias or off; the kernel prints \"Malformed early option 'rodata'\" and keeps the default rodata=on"
+            + (text == "full" ? " (\"full\" is what rodata=on means now)" : ""));
+        return RodataMode.On;
+    }
+
+    /// <summary>
+    /// debug_pagealloc= goes through kstrtobool(): y/Y/1/on and n/N/0/off (only the first characters count, "of"
+    /// for off); anything else is rejected with a warning and debug_pagealloc stays off.
+    /// </summary>
+    private static bool DebugPagealloc(string? text, ICollection<string>? warnings)
+    {
+        if (text is null) return false;
+        switch (text.Length > 0 ? text[0] : '\0')
+        {
+            case 'y' or 'Y' or '1':
+                return true;
+            case 'n' or 'N' or '0':
+                return false;
+            case 'o' or 'O' when text.Length > 1 && text[1] is 'n' or 'N':
+                return true;
+            case 'o' or 'O' when text.Length > 1 && text[1] is 'f' or 'F':
+                return false;
+        }
+
+        warnings?.Add($"dpa={text}: debug_pagealloc= takes a boolean (on/off, y/n, 1/0); the kernel prints \"Malformed early option 'debug_pagealloc'\" and keeps it off");
+        return false;
     }
 
     private static bool[] ParseMask(string key, string text, int cpus)

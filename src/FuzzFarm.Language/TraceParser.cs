@@ -25,7 +25,7 @@ public static class TraceParser
     /// <c>machine</c> keyword (what <c>--machine SPEC</c> takes).
     /// </summary>
     /// <exception cref="TraceFormatException">An unknown key, a bad value or an impossible machine.</exception>
-    public static MachineConfig ParseMachine(string spec)
+    public static MachineConfig ParseMachine(string spec, ICollection<string>? warnings = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Length > MaxLineLength)
@@ -34,7 +34,7 @@ public static class TraceParser
         if (tokens.Length == 0 || tokens[0] != "machine") tokens = ["machine", .. tokens];
         try
         {
-            return MachineSyntax.Parse(tokens);
+            return MachineSyntax.Parse(tokens, warnings);
         }
         catch (TraceProblem problem)
         {
@@ -57,6 +57,8 @@ public static class TraceParser
         private bool _sawVariant;
         private bool _sawEnv;
         private bool _sawSeed;
+        private readonly List<string> _warnings = [];
+        private int _line;
 
         public EventProgram Run(string text)
         {
@@ -67,6 +69,7 @@ public static class TraceParser
                     throw new TraceFormatException(fileName, i + 1, $"line of {lines[i].Length:N0} characters; a trace line has at most {MaxLineLength:N0}");
                 var tokens = TraceSyntax.Tokens(TraceSyntax.StripComment(lines[i]));
                 if (tokens.Length == 0) continue;
+                _line = i + 1;
                 try
                 {
                     Line(tokens);
@@ -81,7 +84,7 @@ public static class TraceParser
             var lastLine = Math.Max(1, text.EndsWith('\n') ? lines.Length - 1 : lines.Length);
             if (!_sawHeader) throw new TraceFormatException(fileName, 1, $"missing header 'fuzzfarm-trace {EventProgram.CurrentRevision}'");
             if (_machine is null) throw new TraceFormatException(fileName, lastLine, "missing machine line");
-            return new EventProgram(_machine, _events.ToImmutable(), _variant, _env, _seed);
+            return new EventProgram(_machine, _events.ToImmutable(), _variant, _env, _seed) { Warnings = [.. _warnings] };
         }
 
         private void Line(string[] tokens)
@@ -99,7 +102,9 @@ public static class TraceParser
                     throw new TraceProblem("duplicate header 'fuzzfarm-trace'");
                 case "machine":
                     BeforeEvents(keyword, _machine is not null);
-                    _machine = MachineSyntax.Parse(tokens);
+                    var before = _warnings.Count;
+                    _machine = MachineSyntax.Parse(tokens, _warnings);
+                    for (var w = before; w < _warnings.Count; w++) _warnings[w] = $"{fileName ?? "trace"}:{_line}: warning: {_warnings[w]}";
                     _validator = new EventValidator(_machine);
                     break;
                 case "variant":

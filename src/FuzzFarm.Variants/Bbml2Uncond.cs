@@ -19,6 +19,8 @@ public sealed class Bbml2Uncond : SplitVariant
 
     public override int Order => 7;
 
+    public override string? Parent => "realm-v2";
+
     public override string Provenance => "proposal by Kevin Brodsky in the realm v2 thread, 9 Apr 2026 (no patch)";
 
     public override string Summary => "BBML2_NOABORT used whenever !force_pte_mapping(); can_set_direct_map() true with it";

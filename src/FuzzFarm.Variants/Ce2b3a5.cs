@@ -17,6 +17,8 @@ public sealed class Ce2b3a5 : SplitVariant
 
     public override int Order => 2;
 
+    public override string? Parent => "a166563";
+
     public override string Provenance => "ce2b3a50ad92 + 40a292f70147 + 53357f14f924 <20251106160945.3182799-2-ryan.roberts@arm.com>";
 
     public override string Summary => "no mutex for page-mapped ranges (debug_pagealloc, KFENCE); pre-split late KFENCE pool";

@@ -17,6 +17,8 @@ public sealed class RealmV1 : SplitVariant
 
     public override int Order => 3;
 
+    public override string? Parent => "ce2b3a5";
+
     public override string Provenance => "[PATCH v1 1/3] 23 Mar 2026 <20260323130317.1737522-2-ryan.roberts@arm.com>";
 
     public override string Summary => "realm v1: split before FINALIZE on one online CPU after mem_init (reads this CPU's MIDR)";

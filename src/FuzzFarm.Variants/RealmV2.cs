@@ -18,6 +18,8 @@ public sealed class RealmV2 : SplitVariant
 
     public override int Order => 4;
 
+    public override string? Parent => "realm-v1";
+
     public override string Provenance => "f12b435de2f2 <20260330161705.3349825-2-ryan.roberts@arm.com>";
 
     public override string Summary => "realm v2 (upstream): requires_bbml2 gate; blackout while >1 CPU online before FINALIZE";

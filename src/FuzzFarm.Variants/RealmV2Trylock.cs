@@ -18,6 +18,8 @@ public sealed class RealmV2Trylock : SplitVariant
 
     public override int Order => 5;
 
+    public override string? Parent => "realm-v2";
+
     public override string Provenance => "proposal in <ac7VD4Z85nS30GCp@arm.com> (2 Apr 2026), on f12b435de2f2";
 
     public override string Summary => "realm v2 + cpus_read_trylock() around the online check, unlocked before the split";

@@ -17,6 +17,8 @@ public sealed class RealmV2TrylockHeld : SplitVariant
 
     public override int Order => 6;
 
+    public override string? Parent => "realm-v2";
+
     public override string Provenance => "implied by <adTMFFljx862f7TF@arm.com> (7 Apr 2026), on f12b435de2f2";
 
     public override string Summary => "realm v2 + cpus_read_trylock() held across the split before FINALIZE";

@@ -24,7 +24,10 @@ internal static class CommonOptions
     {
         if (spec is not null && machineOf is not null) throw new UsageException("--machine and --machine-of exclude each other");
         if (machineOf is not null) return TraceLoader.Load(machineOf).Machine;
-        return TraceParser.ParseMachine(spec ?? DefaultMachine);
+        var warnings = new List<string>();
+        var machine = TraceParser.ParseMachine(spec ?? DefaultMachine, warnings);
+        foreach (var warning in warnings) Console.Error.WriteLine($"--machine: warning: {warning}");
+        return machine;
     }
 
     public static IReadOnlyList<Invariant>? ParseInvariants(string? text)

@@ -47,8 +47,10 @@ internal static partial class FarmCommands
         stdout.WriteLine("stopping: machine grains deliver what they hold…");
         stdout.Flush();
         campaign.Stop().GetAwaiter().GetResult();
+        status = campaign.Status().GetAwaiter().GetResult();
         var findings = client.GetGrain<IAggregatorGrain>(FarmKeys.Aggregator).Findings().GetAwaiter().GetResult();
         PrintFindings(stdout, findings);
+        PrintVerdicts(stdout, findings, status);
         stdout.WriteLine($"findings: {findingsDir} (.trace replays with 'fuzzfarm replay', .json per signature); a rerun resumes");
         stdout.Flush();
         using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5))) app.StopAsync(limit.Token).GetAwaiter().GetResult();

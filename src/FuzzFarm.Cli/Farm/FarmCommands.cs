@@ -252,6 +252,38 @@ internal static partial class FarmCommands
         }
     }
 
+    /// <summary>
+    /// The campaign's verdict table: root causes × versions. A cell is ✘ where the version showed the root cause
+    /// (strict when it needed no assumption), else "– N": the campaign ran N executions on that version and none of
+    /// them showed it. Bounded searches per cell (and proofs of absence) are <c>fuzzfarm verdicts DIR</c>'s.
+    /// </summary>
+    internal static void PrintVerdicts(TextWriter w, IReadOnlyList<FindingRecord> list, CampaignStatus status)
+    {
+        if (list.Count == 0) return;
+        var versions = VariantCatalog.All;
+        var execs = versions.ToDictionary(v => v.Id, v => status.Machines.Where(m => m.Key.Split('/') is [_, var id, ..] && id == v.Id).Sum(m => m.Executions));
+        w.WriteLine();
+        w.WriteLine("verdicts (root cause × version; ✘ strict: the kernel's own callers, ✘ adv: needs assumptions, – N: not seen in the campaign's N execs on that version):");
+        w.WriteLine($"  {"",-36}" + string.Concat(versions.Select(v => $" {(v.Letter.Length > 0 ? v.Letter : v.Id),-8}")));
+        foreach (var (kind, members) in list.GroupBy(FindingKind).OrderBy(g => g.Key).Select(g => (g.Key, g.ToList())))
+        {
+            w.WriteLine($"  {KindTitle(kind)}:");
+            foreach (var f in members)
+            {
+                var cells = versions.Select(v =>
+                {
+                    string? assumptions = f.VersionAssumptions.TryGetValue(v.Id, out var a) ? a : f.Reproduces.Contains(v.Id) ? f.Assumptions : null;
+                    return assumptions is null ? $"– {Short(execs[v.Id])}" : FindingsLedger.AssumptionCount(assumptions) == 0 ? "✘ strict" : "✘ adv";
+                });
+                w.WriteLine($"  {f.SignatureKey,-36}" + string.Concat(cells.Select(c => $" {c,-8}")));
+            }
+        }
+
+        w.WriteLine("  (bounded searches per cell and proofs of absence: fuzzfarm verdicts DATA/findings)");
+    }
+
+    private static string Short(long n) => n >= 1_000_000 ? $"{n / 1_000_000}M" : n >= 1_000 ? $"{n / 1_000}k" : $"{n}";
+
     /// <summary>0 strict hazard, 1 adversarial hazard, 2 expected refusal, 3 canary only.</summary>
     internal static int FindingKind(FindingRecord f) =>
         f.Invariant == "split-warn" ? 2

@@ -20,6 +20,7 @@ internal static class TraceLoader
         }
 
         var program = TraceParser.Parse(text, path);
+        foreach (var warning in program.Warnings) Console.Error.WriteLine(warning);
         var error = program.Validate();
         if (error is not null) throw new UsageException($"{path}: {error}");
         if (program.Variant is { } id && !VariantCatalog.TryGet(id, out _))

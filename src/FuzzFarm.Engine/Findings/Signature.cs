@@ -66,10 +66,11 @@ public readonly record struct Signature(string Variant, Invariant Invariant, Poi
     };
 
     /// <summary>
-    /// The part of the window that separates root causes, no finer than the fixes differ: whether the machine was
-    /// finalized (Z1's early refusal and Z6's short-circuit are the same WARN in different windows); for a TLB
-    /// conflict also whether the CPUs changed between the guards' check and the split (check-then-act, Z8) or not
-    /// (the check itself missed a translating CPU, Z3). A sleep in atomic context is one bug in any window.
+    /// The part of the window that separates root causes, no finer than the fixes differ. For a TLB conflict: whether
+    /// the machine was finalized (smp_init's bring-up against a late hot-plug), and whether the CPUs changed between
+    /// the guards' check and the split (check-then-act, Z8) or not (the check itself missed a translating CPU, Z3).
+    /// Elsewhere the guards' decision (<see cref="CauseGuard"/>) is what a fix changes, and the same decision before
+    /// or after FINALIZE is one bug (Z6's short-circuit at boot and at run time).
     /// </summary>
     public int CauseWindow => KeyWindow(Invariant, Window);
 
@@ -80,13 +81,7 @@ public readonly record struct Signature(string Variant, Invariant Invariant, Poi
         var start = window & 63;
         var act = (window >> 6) & 63;
         var finalized = (act & 7) >= 3 ? Finalized : 0;
-        return invariant switch
-        {
-            // A sleep in atomic context, a blackout refusal and a refusal with nothing to split are one bug in any window.
-            Invariant.SleepInAtomic or Invariant.SplitWarn or Invariant.SpuriousEbusy => 0,
-            Invariant.TlbConflict => finalized | (start != act ? ChangedSinceCheck : 0),
-            _ => finalized,
-        };
+        return invariant == Invariant.TlbConflict ? finalized | (start != act ? ChangedSinceCheck : 0) : 0;
     }
 
     /// <summary>Whether a violation is an instance of this root cause.</summary>
@@ -101,11 +96,9 @@ public readonly record struct Signature(string Variant, Invariant Invariant, Poi
     public override int GetHashCode() => HashCode.Combine(Invariant, CauseWindow, CauseGuard, Cause);
 
     /// <summary>A syzbot-style title: what broke, in the kernel's words, and in which window.</summary>
-    public string Title => CauseGuard == 0
-        ? $"{Invariants.Title(Invariant)} ({Cause}; {WindowText})"
-        : $"{Invariants.Title(Invariant)} ({Cause}; {GuardText}; {WindowText})";
+    public string Title => $"{Invariants.Title(Invariant)} ({string.Join("; ", new[] { Cause, GuardText, Invariant == Invariant.TlbConflict ? WindowText : "" }.Where(p => p.Length > 0))})";
 
-    private string WindowText => RootCauseWindow.Class(Invariant is Invariant.SleepInAtomic or Invariant.SplitWarn or Invariant.SpuriousEbusy ? -1 : CauseWindow);
+    private string WindowText => RootCauseWindow.Class(Invariant == Invariant.TlbConflict ? CauseWindow : -1);
 
     /// <summary>This instance's whole window in words (stage, CPU and lock facts at the split and at the check).</summary>
     public string InstanceWindow => RootCauseWindow.Describe(Window);

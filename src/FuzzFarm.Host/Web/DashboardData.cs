@@ -37,7 +37,8 @@ internal sealed record DashboardSnapshot(DateTimeOffset Time, IReadOnlyList<Camp
             Findings.Count,
             Findings.Sum(f => f.Hits),
             Count(Findings.GroupBy(f => f.Invariant)),
-            Count(Findings.GroupBy(f => f.Variant)),
+            new SortedDictionary<string, int>(Findings.SelectMany(f => f.Variants.Count > 0 ? f.Variants : [f.Variant])
+                .GroupBy(v => v).ToDictionary(g => g.Key, g => g.Count()), StringComparer.Ordinal),
             Findings.Count == 0 ? null : Findings.Max(f => f.LastSeen)));
 
     private static SortedDictionary<string, int> Count(IEnumerable<IGrouping<string, FindingRecord>> groups) =>

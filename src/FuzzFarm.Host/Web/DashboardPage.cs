@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using FuzzFarm.Farm;
 using FuzzFarm.Model;
 using static FuzzFarm.Host.Web.Html;
 
@@ -58,7 +59,7 @@ internal static class DashboardPage
 
     private static void Findings(StringBuilder o, DashboardSnapshot s)
     {
-        o.Append("<section class=\"card\"><h2>Findings <span class=\"aside\">one row per signature · newest first</span></h2>\n")
+        o.Append("<section class=\"card\"><h2>Findings <span class=\"aside\">one row per root cause · newest first</span></h2>\n")
             .Append("<div id=\"new-findings\" class=\"notice\"></div>\n");
         if (s.Findings.Count == 0)
         {
@@ -74,7 +75,7 @@ internal static class DashboardPage
                 .Append("<div class=\"muted mono\">").Append(E(f.SignatureKey)).Append("</div></td>")
                 .Append("<td>").Append(string.Join(" ", (f.Variants.Count > 0 ? f.Variants : [f.Variant]).Select(v => $"<span class=\"tag\">{E(v)}</span>"))).Append("</td>")
                 .Append("<td>").Append(InvariantBadge(f.Invariant)).Append("</td>")
-                .Append("<td>").Append(E(f.Env)).Append("</td>")
+                .Append("<td>").Append(E(FindingsLedger.AssumptionCount(f.Assumptions) == 0 ? "strict" : $"adversarial: {f.Assumptions}")).Append("</td>")
                 .Append("<td class=\"time\">").Append(ShortTime(f.FirstSeen, s.Time)).Append("</td>")
                 .Append("<td class=\"time\">").Append(ShortTime(f.LastSeen, s.Time)).Append("</td>")
                 .Append("<td class=\"num\">").Append(Number(f.Hits)).Append("</td>")

@@ -21,6 +21,12 @@ public abstract class SplitVariant
     /// <summary>The domain document's letter for this version (A–F, E'), or empty.</summary>
     public virtual string Letter => "";
 
+    /// <summary>
+    /// The version this one changes, on the real history (A → B → C → D; E, E' and F are proposals on D), or null
+    /// for the first version and for one apart from the history (the canary). Verdicts say "fixed in X" only along it.
+    /// </summary>
+    public virtual string? Parent => null;
+
     /// <summary>Position in catalog listings (history order); ties break on <see cref="Id"/>.</summary>
     public virtual int Order => 1000;
 

@@ -33,7 +33,7 @@ public sealed class TraceErrorTests
     [InlineData(H + "machine cpus=4 ram=63M\n", 2, "ram")]
     [InlineData(H + "machine cpus=4 bbml2=0,9\n", 2, "out of range")]
     [InlineData(H + "machine cpus=4 bbml2=1,1\n", 2, "listed twice")]
-    [InlineData(H + "machine cpus=4 rodata=full\n", 2, "unknown value")]
+    [InlineData(H + "machine cpus=4 kfence=full\n", 2, "unknown value")]
     [InlineData(H + "machine cpus=4 kfence=early kfence-pool=0x200000+2M\n", 2, "overlaps")]
     [InlineData(H + "machine cpus=4 kalias=0x200000\n", 2, "OFFSET+SIZE")]
     [InlineData(H + "machine cpus=4 boot-cpus=0\n", 2, "out of range")]

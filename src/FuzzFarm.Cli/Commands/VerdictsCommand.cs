@@ -1,0 +1,146 @@
+using System.CommandLine;
+using System.Text.Json;
+using FuzzFarm.Cli.Replay;
+using FuzzFarm.Engine;
+using FuzzFarm.Language;
+using FuzzFarm.Model;
+using FuzzFarm.Variants;
+
+namespace FuzzFarm.Cli.Commands;
+
+/// <summary>
+/// <c>fuzzfarm verdicts DIR|TRACE [--execs N] [--depth K] [--json]</c>: one table, root causes × versions. Each cell
+/// is the reproducer replayed, or where it does not show the root cause a bounded search aimed at its invariant
+/// (fuzzing seeded with the reproducer, then the explorer): ✘ with the weakest environment, "proved absent to
+/// depth k", or "not found in N execs". Hazards, expected refusals and the canary in sections of their own.
+/// </summary>
+internal static class VerdictsCommand
+{
+    public static Command Create(TextWriter stdout)
+    {
+        var target = new Argument<string>("DIR|TRACE") { Description = "A findings folder (run's --data DIR/findings, fuzz --out) or one .trace" };
+        var execs = new Option<long>("--execs") { Description = "Fuzzing executions per cell the reproducer does not show (0: none)", DefaultValueFactory = _ => 20_000 };
+        var depth = new Option<int>("--depth") { Description = "Explorer depth per such cell (0: no exploration)", DefaultValueFactory = _ => 4 };
+        var maxStates = new Option<long>("--max-states") { Description = "The explorer gives up after this many states per cell", DefaultValueFactory = _ => 200_000 };
+        var versions = new Option<string?>("--versions") { Description = "Comma-separated version ids (default: every version)" };
+        var json = new Option<bool>("--json") { Description = "Print the table as JSON" };
+        var command = new Command("verdicts", "Verdict table: root causes × versions, each cell reproduced, proved absent to depth k, or not found in N execs")
+        {
+            target, execs, depth, maxStates, versions, json,
+        };
+        command.SetAction(parse =>
+        {
+            var budget = new VerdictBudget
+            {
+                Executions = parse.GetValue(execs), Depth = parse.GetValue(depth), MaxStates = parse.GetValue(maxStates),
+            };
+            if (budget.Executions < 0) throw new UsageException("--execs must be 0 or more");
+            if (budget.Depth is < 0 or > 16) throw new UsageException("--depth must be 0..16");
+            if (budget.MaxStates < 1) throw new UsageException("--max-states must be positive");
+            var list = parse.GetValue(versions) is { } ids
+                ? ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(CommonOptions.Variant).ToList()
+                : [.. VariantCatalog.All];
+            if (list.Count == 0) throw new UsageException("--versions names no version");
+            var path = parse.GetRequiredValue(target);
+            var files = Directory.Exists(path) ? Directory.GetFiles(path, "*.trace").Order(StringComparer.Ordinal).ToArray()
+                : File.Exists(path) ? [path] : throw new UsageException($"{path}: no such file or folder");
+            if (files.Length == 0) throw new UsageException($"{path}: no .trace files");
+
+            var causes = RootCauses(files);
+            var rows = new VerdictRow[causes.Count];
+            Parallel.For(0, causes.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+                i => rows[i] = Verdicts.Row(causes[i].Program, causes[i].Cause, list, budget));
+            if (parse.GetValue(json)) WriteJson(stdout, rows, list, budget);
+            else WriteText(stdout, rows, list, budget);
+            return ExitCodes.Clean;
+        });
+        return command;
+    }
+
+    /// <summary>Each trace's root cause (on its own variant; a trace that names none: on each version that shows one), once per key.</summary>
+    private static List<(EventProgram Program, Signature Cause, string File)> RootCauses(string[] files)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var causes = new List<(EventProgram, Signature, string)>();
+        foreach (var file in files)
+        {
+            var program = TraceLoader.Load(file);
+            var variants = program.Variant is { } id ? [CommonOptions.Variant(id)] : VariantCatalog.All;
+            foreach (var v in variants)
+            {
+                if (Verdicts.RootCauseOf(program, v) is { } cause && seen.Add(cause.Key)) causes.Add((program, cause, file));
+            }
+        }
+
+        return causes;
+    }
+
+    private static readonly (string Kind, string Title)[] _sections =
+    [
+        ("hazard", "hazards"),
+        ("refusal", "expected refusals (blackout -EBUSY with its WARN)"),
+        ("canary", "the canary only (a deliberately broken copy of realm-v2)"),
+    ];
+
+    internal static void WriteText(TextWriter o, IReadOnlyList<VerdictRow> rows, IReadOnlyList<SplitVariant> versions, VerdictBudget budget)
+    {
+        o.WriteLine($"verdicts: {rows.Count} root cause(s) × {versions.Count} version(s); a cell its reproducer does not show is searched: " +
+            $"{budget.Executions:N0} execs of fuzzing aimed at its invariant, then the explorer to depth {budget.Depth}");
+        const int keyWidth = 34, cellWidth = 9;
+        foreach (var (kind, title) in _sections)
+        {
+            var members = rows.Where(r => r.Kind == kind).ToList();
+            if (members.Count == 0) continue;
+            o.WriteLine();
+            o.WriteLine($"{title} ({members.Count}):");
+            o.WriteLine($"  {"root cause",-keyWidth}" + string.Concat(versions.Select(v => $" {Column(v),-cellWidth}")));
+            foreach (var r in members)
+            {
+                o.WriteLine($"  {r.Key,-keyWidth}" + string.Concat(versions.Select(v => $" {r.Cell(v.Id)?.Short ?? "",-cellWidth}")));
+                o.WriteLine($"    {r.Title}");
+                if (r.History.Count > 0) o.WriteLine($"    history: {string.Join("; ", r.History)}");
+            }
+        }
+
+        o.WriteLine();
+        o.WriteLine("✘ strict: reproduces with the kernel's own callers; ✘ adv: needs environment assumptions (--json names them);");
+        o.WriteLine("✓ ≤k: proved absent to depth k (no program of the explorer's alphabet breaks the invariant); – N: not found in N execs");
+    }
+
+    private static string Column(SplitVariant v) => v.Letter.Length > 0 ? v.Letter : v.Id.Length <= 9 ? v.Id : v.Id[..9];
+
+    private static void WriteJson(TextWriter o, IReadOnlyList<VerdictRow> rows, IReadOnlyList<SplitVariant> versions, VerdictBudget budget)
+    {
+        var doc = new
+        {
+            versions = versions.Select(v => new { id = v.Id, letter = v.Letter, parent = v.Parent, provenance = v.Provenance }),
+            budget = new { executions = budget.Executions, depth = budget.Depth, max_states = budget.MaxStates },
+            rows = rows.Select(r => new
+            {
+                key = r.Key,
+                title = r.Title,
+                invariant = Invariants.Id(r.Invariant),
+                kind = r.Kind,
+                history = r.History,
+                cells = r.Cells.Select(c => new
+                {
+                    version = c.Version,
+                    verdict = c.Kind switch
+                    {
+                        VerdictKind.Reproduces => "reproduces",
+                        VerdictKind.Found => "found",
+                        VerdictKind.ProvedAbsent => "proved_absent",
+                        _ => "not_found",
+                    },
+                    text = c.Text,
+                    assumptions = c.Shows ? AssumptionNames.Format(c.Assumptions) : null,
+                    executions = c.Executions,
+                    depth = c.Depth,
+                    note = c.Note,
+                    trace = c.Trace,
+                }),
+            }),
+        };
+        o.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+    }
+}

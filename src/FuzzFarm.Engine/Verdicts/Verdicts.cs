@@ -1,0 +1,187 @@
+using FuzzFarm.Language;
+using FuzzFarm.Model;
+
+namespace FuzzFarm.Engine;
+
+/// <summary>What one (root cause, version) cell says, strongest first.</summary>
+public enum VerdictKind
+{
+    /// <summary>The kept reproducer shows the root cause on this version.</summary>
+    Reproduces,
+
+    /// <summary>A bounded search on this version found another program with the same root cause.</summary>
+    Found,
+
+    /// <summary>The explorer covered every program up to the depth and none breaks the invariant at all.</summary>
+    ProvedAbsent,
+
+    /// <summary>Not found by the reproducer nor by the bounded search: only "not found in N executions".</summary>
+    NotFound,
+}
+
+/// <summary>
+/// One cell of the verdict table. <paramref name="Assumptions"/>: the weakest environment the root cause showed in
+/// (for <see cref="VerdictKind.Reproduces"/> and <see cref="VerdictKind.Found"/>); <paramref name="Executions"/>:
+/// programs the bounded search ran; <paramref name="Depth"/>: the depth the explorer covered completely
+/// (<see cref="VerdictKind.ProvedAbsent"/>, or how far it got); <paramref name="Note"/>: why the explorer stopped when
+/// it proved nothing; <paramref name="Trace"/>: the program that showed it when a search found it.
+/// </summary>
+public sealed record VerdictCell(string Version, VerdictKind Kind, Assumptions Assumptions, long Executions, int Depth, string Note, string? Trace)
+{
+    /// <summary>The cell in a few characters (terminal tables): ✘ strict / ✘ adv, "≤k ✓", "0/N".</summary>
+    public string Short => Kind switch
+    {
+        VerdictKind.Reproduces or VerdictKind.Found => Assumptions == Assumptions.None ? "✘ strict" : "✘ adv",
+        VerdictKind.ProvedAbsent => $"✓ ≤{Depth}",
+        _ => $"– {Count(Executions)}",
+    };
+
+    /// <summary>The cell in words.</summary>
+    public string Text => Kind switch
+    {
+        VerdictKind.Reproduces => $"reproduces ({Env})",
+        VerdictKind.Found => $"found by a bounded search ({Env})",
+        VerdictKind.ProvedAbsent => $"proved absent to depth {Depth}",
+        _ => $"not found in {Executions:N0} execs{(Note.Length > 0 ? $"; {Note}" : "")}",
+    };
+
+    private string Env => Assumptions == Assumptions.None ? "strict" : AssumptionNames.Format(Assumptions);
+
+    public bool Shows => Kind is VerdictKind.Reproduces or VerdictKind.Found;
+
+    internal static string Count(long n) => n >= 1_000_000 ? $"{n / 1_000_000}M" : n >= 1_000 ? $"{n / 1_000}k" : $"{n}";
+}
+
+/// <summary>One root cause on every version, and what the history says about it.</summary>
+public sealed record VerdictRow(string Key, string Title, Invariant Invariant, string Kind, IReadOnlyList<VerdictCell> Cells, IReadOnlyList<string> History)
+{
+    public VerdictCell? Cell(string version) => Cells.FirstOrDefault(c => c.Version == version);
+}
+
+/// <summary>How hard a cell is searched when the reproducer does not show the root cause.</summary>
+public sealed record VerdictBudget
+{
+    /// <summary>Fuzzing executions aimed at the root cause's invariant (0: none).</summary>
+    public long Executions { get; init; } = 20_000;
+
+    /// <summary>Explorer depth (0: no exploration).</summary>
+    public int Depth { get; init; } = 4;
+
+    /// <summary>The explorer gives up after this many distinct states.</summary>
+    public long MaxStates { get; init; } = 200_000;
+
+    public ulong Seed { get; init; }
+
+    public int Workers { get; init; } = 1;
+}
+
+/// <summary>
+/// The verdict of each (root cause, version): the reproducer replayed, then, where it does not show the root cause,
+/// a bounded fuzzing session aimed at its invariant (seeded with the reproducer) and a bounded exploration. "Fixed
+/// in X" is said only along the real history (<see cref="SplitVariant.Parent"/>) and only where X's cell is a search
+/// that came back empty. Deterministic: no clock, the budget in executions and states.
+/// </summary>
+public static class Verdicts
+{
+    /// <summary>The root cause of a reproducer on its own version (its first violation, any environment), or null.</summary>
+    public static Signature? RootCauseOf(EventProgram reproducer, SplitVariant variant)
+    {
+        ArgumentNullException.ThrowIfNull(reproducer);
+        var m = new Machine(reproducer.Machine, variant);
+        m.Run(reproducer.Events.AsSpan());
+        return new ViolationObjective(EnvMode.Adversarial).TryRoot(m, out var root) ? Signature.Of(variant.Id, root) : null;
+    }
+
+    /// <summary>The row of <paramref name="rootCause"/>, reproduced by <paramref name="reproducer"/>, on <paramref name="versions"/>.</summary>
+    public static VerdictRow Row(EventProgram reproducer, Signature rootCause, IReadOnlyList<SplitVariant> versions, VerdictBudget budget)
+    {
+        ArgumentNullException.ThrowIfNull(reproducer);
+        ArgumentNullException.ThrowIfNull(versions);
+        ArgumentNullException.ThrowIfNull(budget);
+        var cells = versions.Select(v => Cell(reproducer, rootCause, v, budget)).ToList();
+        var kind = rootCause.IsRefusal ? "refusal"
+            : cells.Where(c => c.Shows).Select(c => c.Version).ToList() is ["canary"] ? "canary" : "hazard";
+        return new VerdictRow(rootCause.Key, rootCause.Title, rootCause.Invariant, kind, cells, History(cells, versions));
+    }
+
+    /// <summary>One cell: the reproducer, then the bounded fuzz, then the bounded exploration.</summary>
+    public static VerdictCell Cell(EventProgram reproducer, Signature rootCause, SplitVariant version, VerdictBudget budget)
+    {
+        ArgumentNullException.ThrowIfNull(reproducer);
+        ArgumentNullException.ThrowIfNull(version);
+        ArgumentNullException.ThrowIfNull(budget);
+        var objective = new ViolationObjective(EnvMode.Adversarial);
+        var m = new Machine(reproducer.Machine, version);
+        m.Run(reproducer.Events.AsSpan());
+        if (objective.TryRoot(m, out var root) && rootCause.Matches(root))
+            return new VerdictCell(version.Id, VerdictKind.Reproduces, root.Assumptions, 0, 0, "", null);
+
+        long executions = 0;
+        if (budget.Executions > 0)
+        {
+            var session = new FuzzSession(new FuzzOptions
+            {
+                Variant = version, Machine = reproducer.Machine, Env = EnvMode.Adversarial, Seed = budget.Seed,
+                Invariants = [rootCause.Invariant], Seeds = [reproducer.Events.ToArray()],
+            });
+            while (session.Executions < budget.Executions)
+            {
+                session.RunSlice((int)Math.Min(1_000, budget.Executions - session.Executions));
+                if (session.Findings.FirstOrDefault(f => f.Signature.Equals(rootCause)) is { } found)
+                {
+                    return new VerdictCell(version.Id, VerdictKind.Found, found.Violation.Assumptions, session.Executions, 0, "fuzz",
+                        TraceWriter.Write(found.Program));
+                }
+            }
+
+            executions = session.Executions;
+        }
+
+        if (budget.Depth <= 0) return new VerdictCell(version.Id, VerdictKind.NotFound, Assumptions.None, executions, 0, "", null);
+        var result = new Explorer(new ExploreOptions
+        {
+            Variant = version, Machine = reproducer.Machine, Env = EnvMode.Adversarial, Depth = budget.Depth,
+            Invariants = [rootCause.Invariant], MaxStates = budget.MaxStates, Workers = budget.Workers,
+        }).Run();
+        executions += result.Executions;
+        if (result.Violations.FirstOrDefault(f => f.Signature.Equals(rootCause)) is { } shown)
+        {
+            return new VerdictCell(version.Id, VerdictKind.Found, shown.Violation.Assumptions, executions, result.DepthReached, "explore",
+                TraceWriter.Write(shown.Program));
+        }
+
+        if (result.Proved) return new VerdictCell(version.Id, VerdictKind.ProvedAbsent, Assumptions.None, executions, budget.Depth, "", null);
+        var note = !result.Complete
+            ? $"explored to depth {result.DepthReached} of {budget.Depth} ({result.States:N0} states, the limit)"
+            : $"explore stopped at depth {result.DepthReached}: another {Invariants.Id(rootCause.Invariant)} root cause";
+        return new VerdictCell(version.Id, VerdictKind.NotFound, Assumptions.None, executions, result.DepthReached, note, null);
+    }
+
+    /// <summary>
+    /// What the history says, per version with a parent: "introduced in X" where the parent does not show it and X
+    /// does, "fixed in X" where the parent shows it and X's search came back empty, "still in X" otherwise.
+    /// </summary>
+    public static IReadOnlyList<string> History(IReadOnlyList<VerdictCell> cells, IReadOnlyList<SplitVariant> versions)
+    {
+        ArgumentNullException.ThrowIfNull(cells);
+        ArgumentNullException.ThrowIfNull(versions);
+        var lines = new List<string>();
+        foreach (var v in versions)
+        {
+            var cell = cells.FirstOrDefault(c => c.Version == v.Id);
+            if (cell is null) continue;
+            var parent = v.Parent is { } p ? cells.FirstOrDefault(c => c.Version == p) : null;
+            if (parent is null)
+            {
+                if (v.Parent is null && cell.Shows && versions.Any(o => o.Parent == v.Id)) lines.Add($"in {v.Id} (first version)");
+                continue;
+            }
+
+            if (!parent.Shows && cell.Shows) lines.Add($"introduced in {v.Id} (not in {parent.Version})");
+            else if (parent.Shows && !cell.Shows) lines.Add($"fixed in {v.Id} ({cell.Text})");
+            else if (parent.Shows && cell.Shows) lines.Add($"still in {v.Id}");
+        }
+
+        return lines;
+    }
+}
