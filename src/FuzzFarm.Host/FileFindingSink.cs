@@ -82,6 +82,9 @@ public sealed class FileFindingSink(string directory) : IFindingSink
         machines = record.Machines,
         variants = record.Variants,
         first_report = record.FirstReport,
+        reproduces = record.Reproduces,
+        callers = record.Callers,
+        version_assumptions = record.VersionAssumptions,
     }, Options);
 
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };

@@ -75,6 +75,11 @@ public static class FindingFile
             Machines = List(root, "machines"),
             Variants = List(root, "variants"),
             FirstReport = Text(root, "first_report"),
+            Reproduces = List(root, "reproduces"),
+            Callers = List(root, "callers"),
+            VersionAssumptions = root.TryGetProperty("version_assumptions", out var va) && va.ValueKind == JsonValueKind.Object
+                ? va.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "")
+                : [],
         };
     }
 

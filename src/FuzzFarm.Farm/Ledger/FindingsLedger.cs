@@ -32,7 +32,7 @@ public sealed class FindingsLedger
 
     public bool TryGet(string signatureKey, out FindingRecord record) => _state.Records.TryGetValue(signatureKey, out record!);
 
-    /// <summary>Signatures the last <see cref="Ingest"/> created or gave a smaller reproducer (each once).</summary>
+    /// <summary>Root causes the last <see cref="Ingest"/> changed: created, a smaller reproducer, or more hits (each once).</summary>
     public IReadOnlyCollection<string> LastChanged => _changed;
 
     private readonly HashSet<string> _changed = [];
@@ -73,6 +73,7 @@ public sealed class FindingsLedger
             }
 
             duplicates++;
+            _changed.Add(r.SignatureKey); // hits, versions and last-seen changed: the files say what the ledger says
             rec.Hits += Math.Max(1, r.Hits);
             if (r.FoundAt > rec.LastSeen) rec.LastSeen = r.FoundAt;
             if (r.FoundAt < rec.FirstSeen) rec.FirstSeen = r.FoundAt;
