@@ -49,7 +49,7 @@ internal static class VerdictsCommand
             var causes = RootCauses(files);
             var rows = new VerdictRow[causes.Count];
             Parallel.For(0, causes.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-                i => rows[i] = Verdicts.Row(causes[i].Program, causes[i].Cause, list, budget));
+                i => rows[i] = Verdicts.Row(causes[i].Programs, causes[i].Cause, list, budget));
             if (parse.GetValue(json)) WriteJson(stdout, rows, list, budget);
             else WriteText(stdout, rows, list, budget);
             return ExitCodes.Clean;
@@ -57,18 +57,30 @@ internal static class VerdictsCommand
         return command;
     }
 
-    /// <summary>Each trace's root cause (on its own variant; a trace that names none: on each version that shows one), once per key.</summary>
-    private static List<(EventProgram Program, Signature Cause, string File)> RootCauses(string[] files)
+    /// <summary>
+    /// Each trace's root cause (on its own variant; a trace that names none: on each version that shows one), once
+    /// per key, with every trace that reproduces it (a cell shows it when one does; searches run on each machine).
+    /// </summary>
+    private static List<(List<EventProgram> Programs, Signature Cause)> RootCauses(string[] files)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var causes = new List<(EventProgram, Signature, string)>();
+        var byKey = new Dictionary<string, int>(StringComparer.Ordinal);
+        var causes = new List<(List<EventProgram> Programs, Signature Cause)>();
         foreach (var file in files)
         {
             var program = TraceLoader.Load(file);
             var variants = program.Variant is { } id ? [CommonOptions.Variant(id)] : VariantCatalog.All;
             foreach (var v in variants)
             {
-                if (Verdicts.RootCauseOf(program, v) is { } cause && seen.Add(cause.Key)) causes.Add((program, cause, file));
+                if (Verdicts.RootCauseOf(program, v) is not { } cause) continue;
+                if (byKey.TryGetValue(cause.Key, out var i))
+                {
+                    if (!causes[i].Programs.Contains(program)) causes[i].Programs.Add(program);
+                }
+                else
+                {
+                    byKey[cause.Key] = causes.Count;
+                    causes.Add(([program], cause));
+                }
             }
         }
 
@@ -104,7 +116,8 @@ internal static class VerdictsCommand
 
         o.WriteLine();
         o.WriteLine("✘ strict: reproduces with the kernel's own callers; ✘ adv: needs environment assumptions (--json names them);");
-        o.WriteLine("✓ ≤k: proved absent to depth k (no program of the explorer's alphabet breaks the invariant); – N: not found in N execs");
+        o.WriteLine("✓ ≤k: proved absent to depth k on the reproducers' machines (no program of the explorer's alphabet breaks the");
+        o.WriteLine("invariant there); – N: not found in N execs. A cell is about those machines: a version can still show it elsewhere.");
     }
 
     private static string Column(SplitVariant v) => v.Letter.Length > 0 ? v.Letter : v.Id.Length <= 9 ? v.Id : v.Id[..9];

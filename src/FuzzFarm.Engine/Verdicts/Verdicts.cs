@@ -41,7 +41,7 @@ public sealed record VerdictCell(string Version, VerdictKind Kind, Assumptions A
     {
         VerdictKind.Reproduces => $"reproduces ({Env})",
         VerdictKind.Found => $"found by a bounded search ({Env})",
-        VerdictKind.ProvedAbsent => $"proved absent to depth {Depth}",
+        VerdictKind.ProvedAbsent => $"proved absent to depth {Depth} on {(Note.Length > 0 ? Note : "its machine")}",
         _ => $"not found in {Executions:N0} execs{(Note.Length > 0 ? $"; {Note}" : "")}",
     };
 
@@ -93,15 +93,45 @@ public static class Verdicts
     }
 
     /// <summary>The row of <paramref name="rootCause"/>, reproduced by <paramref name="reproducer"/>, on <paramref name="versions"/>.</summary>
-    public static VerdictRow Row(EventProgram reproducer, Signature rootCause, IReadOnlyList<SplitVariant> versions, VerdictBudget budget)
+    public static VerdictRow Row(EventProgram reproducer, Signature rootCause, IReadOnlyList<SplitVariant> versions, VerdictBudget budget) =>
+        Row([reproducer], rootCause, versions, budget);
+
+    /// <summary>
+    /// The row of a root cause with several reproducers (for example on different machines): a version shows it when
+    /// one of them does; otherwise every distinct machine among them is searched, and "proved absent" needs all.
+    /// </summary>
+    public static VerdictRow Row(IReadOnlyList<EventProgram> reproducers, Signature rootCause, IReadOnlyList<SplitVariant> versions, VerdictBudget budget)
     {
-        ArgumentNullException.ThrowIfNull(reproducer);
+        ArgumentNullException.ThrowIfNull(reproducers);
         ArgumentNullException.ThrowIfNull(versions);
         ArgumentNullException.ThrowIfNull(budget);
-        var cells = versions.Select(v => Cell(reproducer, rootCause, v, budget)).ToList();
+        if (reproducers.Count == 0) throw new ArgumentException("a root cause needs a reproducer", nameof(reproducers));
+        var cells = versions.Select(v => Cell(reproducers, rootCause, v, budget)).ToList();
         var kind = rootCause.IsRefusal ? "refusal"
             : cells.Where(c => c.Shows).Select(c => c.Version).ToList() is ["canary"] ? "canary" : "hazard";
         return new VerdictRow(rootCause.Key, rootCause.Title, rootCause.Invariant, kind, cells, History(cells, versions));
+    }
+
+    /// <summary>One cell over several reproducers: any that shows it, else the searches on each distinct machine.</summary>
+    public static VerdictCell Cell(IReadOnlyList<EventProgram> reproducers, Signature rootCause, SplitVariant version, VerdictBudget budget)
+    {
+        ArgumentNullException.ThrowIfNull(reproducers);
+        ArgumentNullException.ThrowIfNull(budget);
+        foreach (var p in reproducers)
+        {
+            var replay = Cell(p, rootCause, version, budget with { Executions = 0, Depth = 0 });
+            if (replay.Shows) return replay;
+        }
+
+        var searches = reproducers.DistinctBy(p => p.Machine).Select(p => Cell(p, rootCause, version, budget)).ToList();
+        if (searches.FirstOrDefault(c => c.Shows) is { } found) return found;
+        var executions = searches.Sum(c => c.Executions);
+        var machines = searches.Count == 1 ? "its machine" : $"its {searches.Count} machines";
+        if (searches.All(c => c.Kind == VerdictKind.ProvedAbsent))
+            return new VerdictCell(version.Id, VerdictKind.ProvedAbsent, Assumptions.None, executions, budget.Depth, machines, null);
+        var notes = string.Join("; ", searches.Select(c => c.Note).Where(n => n.Length > 0).Distinct());
+        return new VerdictCell(version.Id, VerdictKind.NotFound, Assumptions.None, executions, searches.Min(c => c.Depth),
+            $"on {machines}{(notes.Length > 0 ? "; " + notes : "")}", null);
     }
 
     /// <summary>One cell: the reproducer, then the bounded fuzz, then the bounded exploration.</summary>
@@ -150,7 +180,7 @@ public static class Verdicts
                 TraceWriter.Write(shown.Program));
         }
 
-        if (result.Proved) return new VerdictCell(version.Id, VerdictKind.ProvedAbsent, Assumptions.None, executions, budget.Depth, "", null);
+        if (result.Proved) return new VerdictCell(version.Id, VerdictKind.ProvedAbsent, Assumptions.None, executions, budget.Depth, "its machine", null);
         var note = !result.Complete
             ? $"explored to depth {result.DepthReached} of {budget.Depth} ({result.States:N0} states, the limit)"
             : $"explore stopped at depth {result.DepthReached}: another {Invariants.Id(rootCause.Invariant)} root cause";

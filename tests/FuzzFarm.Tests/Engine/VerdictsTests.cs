@@ -28,7 +28,7 @@ public sealed class VerdictsTests
         var onE2 = Verdicts.Cell(program, cause.Value, VariantCatalog.Get("realm-v2-trylock-held"), _budget);
         Assert.Equal(VerdictKind.ProvedAbsent, onE2.Kind);
         Assert.Equal(4, onE2.Depth);
-        Assert.Equal("proved absent to depth 4", onE2.Text);
+        Assert.Equal("proved absent to depth 4 on its machine", onE2.Text);
     }
 
     [Fact]
@@ -50,6 +50,25 @@ public sealed class VerdictsTests
         Assert.Contains("in a166563 (first version)", row.History);
         Assert.Contains("still in ce2b3a5", row.History);
         Assert.Single(row.History, h => h.StartsWith("fixed in realm-v1 (", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ARootCauseWithReproducersOnTwoMachines_ShowsWhereEitherDoes_AndIsProvedAbsentOnlyWhereBothAre()
+    {
+        // The not-yet-online secondary: Z3's serial bring-up and a parallel bring-up are one root cause; the read
+        // lock held across the split (E') closes it on the serial machine only.
+        var z3 = Corpus.Load("Z3");
+        var parallel = Corpus.Load("parallel-bringup");
+        var cause = Verdicts.RootCauseOf(z3, VariantCatalog.Get("realm-v2"))!.Value;
+        Assert.True(cause.Equals(Verdicts.RootCauseOf(parallel, VariantCatalog.Get("realm-v2"))!.Value));
+        var held = VariantCatalog.Get("realm-v2-trylock-held");
+        var budget = new VerdictBudget { Executions = 500, Depth = 3, MaxStates = 50_000 };
+
+        Assert.False(Verdicts.Cell([z3], cause, held, budget).Shows);
+        Assert.Equal(VerdictKind.Reproduces, Verdicts.Cell([z3, parallel], cause, held, budget).Kind);
+        var a = Verdicts.Cell([z3, parallel], cause, VariantCatalog.Get("a166563"), budget);
+        Assert.Equal(VerdictKind.ProvedAbsent, a.Kind);
+        Assert.Equal("proved absent to depth 3 on its 2 machines", a.Text);
     }
 
     [Fact]
