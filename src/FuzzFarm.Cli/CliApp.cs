@@ -21,7 +21,7 @@ public static class CliApp
             FuzzCommand.Create(stdout, stderr),
             MinimizeCommand.Create(stdout, stderr),
             MatrixCommand.Create(stdout),
-            VerdictsCommand.Create(stdout),
+            VerdictsCommand.Create(stdout, stderr),
             ExploreCommand.Create(stdout, stderr),
             BenchCommand.Create(stdout, stderr),
             FarmCommands.Run(stdout, stderr),

@@ -44,8 +44,9 @@ internal static partial class BenchCommand
             if (parse.GetValue(aflSeeds) is < 1 or > 1000) throw new UsageException("--afl-seeds must be 1..1000");
             if (parse.GetValue(aflCap) is < 5 or > 86400) throw new UsageException("--afl-ttff-cap must be 5..86400");
             if (parse.GetValue(depth) is < 1 or > 16) throw new UsageException("--depth must be 1..16");
+            using var stop = StopSignal.Listen(stderr, "skipping what is left and printing the figures measured so far");
             var settings = new Settings(parse.GetValue(seconds), parse.GetValue(seeds), parse.GetValue(aflSeconds),
-                parse.GetValue(aflSeeds) ?? parse.GetValue(seeds), parse.GetValue(aflCap), !parse.GetValue(noAfl), parse.GetValue(depth));
+                parse.GetValue(aflSeeds) ?? parse.GetValue(seeds), parse.GetValue(aflCap), !parse.GetValue(noAfl), parse.GetValue(depth), stop.Token);
             if (parse.GetValue(partial) is { } partialPath)
             {
                 // The instrumented half: (a)-(c) with SharpFuzz edges, figures to a file for the other half.
@@ -78,7 +79,10 @@ internal static partial class BenchCommand
         return command;
     }
 
-    private sealed record Settings(double Seconds, int Seeds, int AflSeconds, int AflSeeds, int AflCap, bool Afl, int Depth);
+    private sealed record Settings(double Seconds, int Seeds, int AflSeconds, int AflSeeds, int AflCap, bool Afl, int Depth, CancellationToken Stop = default)
+    {
+        public bool Stopped => Stop.IsCancellationRequested;
+    }
 
     private static Figures RunFuzzing(Settings s, TextWriter log)
     {
@@ -97,11 +101,12 @@ internal static partial class BenchCommand
             Seed = 1, MaxEvents = 16,
         }, null, edges);
         var warm = Stopwatch.StartNew();
-        while (warm.Elapsed.TotalSeconds < Math.Min(2, s.Seconds / 2)) session.RunSlice(1000);
+        while (warm.Elapsed.TotalSeconds < Math.Min(2, s.Seconds / 2) && !s.Stopped) session.RunSlice(1000);
         var e0 = session.Executions;
         var a0 = GC.GetAllocatedBytesForCurrentThread();
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed.TotalSeconds < s.Seconds) session.RunSlice(1000);
+        do session.RunSlice(1000);
+        while (clock.Elapsed.TotalSeconds < s.Seconds && !s.Stopped);
         var execs = session.Executions - e0;
         var rate = execs / clock.Elapsed.TotalSeconds;
         f["execs_per_sec_per_core"] = Math.Round(rate);
@@ -110,10 +115,14 @@ internal static partial class BenchCommand
         f["edges_a"] = session.Edges;
         f["features_a"] = session.Features;
 
+        if (s.Stopped) return Interrupted(f);
+
         // (a') the executor alone on decoded 16-event programs (no mutation, no feedback): the machine's ceiling.
         var (executorRate, executorAlloc) = ExecutorRate(edges, s.Seconds / 2);
         f["executor_execs_per_sec"] = Math.Round(executorRate);
         f["executor_alloc_bytes_per_exec"] = Math.Round(executorAlloc, 2);
+
+        if (s.Stopped) return Interrupted(f);
 
         // (b) AFL++ on the same variant and machine.
         string? why = "--no-afl";
@@ -131,11 +140,13 @@ internal static partial class BenchCommand
             else f["afl_reason"] = "afl-fuzz wrote no execs_per_sec (see the log above)";
         }
 
+        if (s.Stopped) return Interrupted(f);
+
         // (c) time to first finding of Z3's window (tlb-conflict, a secondary in bring-up) on realm-v2.
         log.WriteLine($"(c) time to first Z3-window finding, realm-v2, {Z3Machine}, adversarial, seeds 1..{s.Seeds}");
         var ttff = new List<double>();
         var ttffExecs = new List<long>();
-        for (var seed = 1; seed <= s.Seeds; seed++)
+        for (var seed = 1; seed <= s.Seeds && !s.Stopped; seed++)
         {
             var sw = Stopwatch.StartNew();
             var z3 = new FuzzSession(new FuzzOptions
@@ -143,16 +154,18 @@ internal static partial class BenchCommand
                 Variant = VariantCatalog.Get("realm-v2"), Machine = TraceParser.ParseMachine(Z3Machine), Env = EnvMode.Adversarial,
                 Seed = (ulong)seed, Invariants = [Invariant.TlbConflict], DetailContains = Z3Window,
             }, null, edges);
-            while (z3.Findings.Count == 0 && sw.Elapsed.TotalSeconds < 60) z3.RunSlice(50);
+            while (z3.Findings.Count == 0 && sw.Elapsed.TotalSeconds < 60 && !s.Stopped) z3.RunSlice(50);
+            if (z3.Findings.Count == 0 && s.Stopped) break;
             ttff.Add(z3.Findings.Count > 0 ? sw.Elapsed.TotalSeconds : double.PositiveInfinity);
             ttffExecs.Add(z3.Findings.Count > 0 ? z3.Findings[0].FoundAtExecution : -1);
         }
 
+        if (ttff.Count == 0) return Interrupted(f);
         f["ttff_z3_median_s"] = Round(Median(ttff));
         f["ttff_z3_max_s"] = Round(ttff.Max());
         f["ttff_z3_median_execs"] = Median(ttffExecs.Select(x => (double)x).ToList());
         f["ttff_z3_found"] = ttff.Count(double.IsFinite);
-        if (afl is not null)
+        if (afl is not null && !s.Stopped)
         {
             var aflTtff = new List<double>();
             for (var seed = 1; seed <= s.AflSeeds; seed++)
@@ -173,9 +186,21 @@ internal static partial class BenchCommand
         return f;
     }
 
+    private static Figures Interrupted(Figures f)
+    {
+        f["interrupted"] = true;
+        return f;
+    }
+
     /// <summary>(d) exhaustive exploration: the depth-k proof on the 2-CPU Z3 machine for realm-v2-trylock-held.</summary>
     private static void RunExplore(Settings s, Figures f, TextWriter log)
     {
+        if (s.Stopped)
+        {
+            Interrupted(f);
+            return;
+        }
+
         log.WriteLine($"(a'') fuzz loop without SharpFuzz instrumentation (model-state features only), {s.Seconds / 2:F0}s");
         // (a'') the same loop on the plain assemblies, model-state coverage only: what SharpFuzz edges cost.
         var plain = new FuzzSession(new FuzzOptions
@@ -184,19 +209,35 @@ internal static partial class BenchCommand
             Seed = 1, MaxEvents = 16,
         });
         var warm = Stopwatch.StartNew();
-        while (warm.Elapsed.TotalSeconds < Math.Min(2, s.Seconds / 2)) plain.RunSlice(1000);
+        while (warm.Elapsed.TotalSeconds < Math.Min(2, s.Seconds / 2) && !s.Stopped) plain.RunSlice(1000);
         var p0 = plain.Executions;
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed.TotalSeconds < s.Seconds / 2) plain.RunSlice(1000);
+        do plain.RunSlice(1000);
+        while (clock.Elapsed.TotalSeconds < s.Seconds / 2 && !s.Stopped);
         f["execs_per_sec_features_only"] = Math.Round((plain.Executions - p0) / clock.Elapsed.TotalSeconds);
+        if (s.Stopped)
+        {
+            Interrupted(f);
+            return;
+        }
 
         log.WriteLine($"(d) explore realm-v2-trylock-held, {Z3Machine}, adversarial, tlb-conflict, depth {s.Depth}");
         var explore = Stopwatch.StartNew();
-        var result = new Explorer(new ExploreOptions
+        ExploreResult result;
+        try
         {
-            Variant = VariantCatalog.Get("realm-v2-trylock-held"), Machine = TraceParser.ParseMachine(Z3Machine), Env = EnvMode.Adversarial,
-            Depth = s.Depth, Invariants = [Invariant.TlbConflict],
-        }).Run();
+            result = new Explorer(new ExploreOptions
+            {
+                Variant = VariantCatalog.Get("realm-v2-trylock-held"), Machine = TraceParser.ParseMachine(Z3Machine), Env = EnvMode.Adversarial,
+                Depth = s.Depth, Invariants = [Invariant.TlbConflict],
+            }).Run((_, _) => s.Stop.ThrowIfCancellationRequested());
+        }
+        catch (OperationCanceledException) when (s.Stopped)
+        {
+            Interrupted(f);
+            return;
+        }
+
         var exploreSeconds = explore.Elapsed.TotalSeconds;
         f["explore_states_per_sec"] = Math.Round(result.States / exploreSeconds);
         f["explore_executions_per_sec"] = Math.Round(result.Executions / exploreSeconds);

@@ -51,7 +51,8 @@ internal static class MinimizeCommand
             }
 
             var signature = Signature.Of(v.Id, found);
-            var minimizer = new Minimizer(new Machine(program.Machine, v), envMode);
+            using var stop = StopSignal.Listen(stderr, "keeping the smallest trace so far and printing it");
+            var minimizer = new Minimizer(new Machine(program.Machine, v), envMode) { Cancel = stop.Token };
             var events = minimizer.Minimize(program.Events.AsSpan(), signature);
             var minimized = new EventProgram(program.Machine, [.. events], v.Id, envMode, program.Seed);
             if (!ReplayGate.Confirms(minimized, v, signature, envMode, out var confirmed))
@@ -63,7 +64,8 @@ internal static class MinimizeCommand
             var finding = new Finding(signature, minimized, confirmed, 0, program.Events.Length);
             if (parse.GetValue(outFile) is { } file) File.WriteAllText(file, finding.TraceText);
             else stdout.Write(finding.TraceText);
-            stderr.WriteLine($"fuzzfarm: {signature}: {program.Events.Length} -> {events.Length} events in {minimizer.Tests} runs");
+            stderr.WriteLine($"fuzzfarm: {signature}: {program.Events.Length} -> {events.Length} events in {minimizer.Tests} runs"
+                + (minimizer.Interrupted ? " (interrupted by a signal: smaller may exist)" : ""));
             return ExitCodes.Violation;
         });
         return command;

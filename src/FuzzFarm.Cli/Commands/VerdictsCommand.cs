@@ -16,7 +16,7 @@ namespace FuzzFarm.Cli.Commands;
 /// </summary>
 internal static class VerdictsCommand
 {
-    public static Command Create(TextWriter stdout)
+    public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var target = new Argument<string>("DIR|TRACE") { Description = "A findings folder (run's --data DIR/findings, fuzz --out) or one .trace" };
         var execs = new Option<long>("--execs") { Description = "Fuzzing executions per cell the reproducer does not show (0: none)", DefaultValueFactory = _ => 20_000 };
@@ -30,9 +30,10 @@ internal static class VerdictsCommand
         };
         command.SetAction(parse =>
         {
+            using var stop = StopSignal.Listen(stderr, "finishing the cells in progress; the rest say \"not searched\"; then the table");
             var budget = new VerdictBudget
             {
-                Executions = parse.GetValue(execs), Depth = parse.GetValue(depth), MaxStates = parse.GetValue(maxStates),
+                Executions = parse.GetValue(execs), Depth = parse.GetValue(depth), MaxStates = parse.GetValue(maxStates), Cancel = stop.Token,
             };
             if (budget.Executions < 0) throw new UsageException("--execs must be 0 or more");
             if (budget.Depth is < 0 or > 16) throw new UsageException("--depth must be 0..16");
@@ -117,7 +118,8 @@ internal static class VerdictsCommand
         o.WriteLine();
         o.WriteLine("✘ strict: reproduces with the kernel's own callers; ✘ adv: needs environment assumptions (--json names them);");
         o.WriteLine("✓ ≤k: proved absent to depth k on the reproducers' machines (no program of the explorer's alphabet breaks the");
-        o.WriteLine("invariant there); – N: not found in N execs. A cell is about those machines: a version can still show it elsewhere.");
+        o.WriteLine("invariant there); – N: not found in N execs; ?: not searched (a signal stopped the command).");
+        o.WriteLine("A cell is about those machines: a version can still show it elsewhere.");
     }
 
     private static string Column(SplitVariant v) => v.Letter.Length > 0 ? v.Letter : v.Id.Length <= 9 ? v.Id : v.Id[..9];
@@ -143,6 +145,7 @@ internal static class VerdictsCommand
                         VerdictKind.Reproduces => "reproduces",
                         VerdictKind.Found => "found",
                         VerdictKind.ProvedAbsent => "proved_absent",
+                        VerdictKind.NotSearched => "not_searched",
                         _ => "not_found",
                     },
                     text = c.Text,

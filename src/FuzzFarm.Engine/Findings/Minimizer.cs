@@ -53,22 +53,35 @@ public sealed class Minimizer
     /// <summary>Reproduces with no assumption beyond the current result's; the bound tightens to what it needs.</summary>
     private bool Keeps(ReadOnlySpan<MachineEvent> events, in Signature signature, bool fewerOnly = false)
     {
+        if (Cancel.IsCancellationRequested)
+        {
+            Interrupted = true;
+            return false;
+        }
+
         if (!Reproduces(events, signature, out var needs) || (needs & ~_bound) != 0) return false;
         if (fewerOnly && needs == _bound) return false;
         _bound = needs;
         return true;
     }
 
+    /// <summary>Stops the minimization (a signal): no further reduction is tried, the smallest program so far is returned.</summary>
+    public CancellationToken Cancel { get; set; }
+
+    /// <summary>Whether the last <see cref="Minimize"/> was cut short by <see cref="Cancel"/>.</summary>
+    public bool Interrupted { get; private set; }
+
     /// <summary>The minimized program; the input itself (repaired) when it does not reproduce.</summary>
     public MachineEvent[] Minimize(ReadOnlySpan<MachineEvent> events, Signature signature)
     {
         Tests = 0;
+        Interrupted = false;
         _candidate.Load(events);
         _candidate.Repair(_machine.Config);
         var current = _candidate.Events.ToArray();
         if (!Reproduces(current, signature, out _bound)) return current;
 
-        for (var round = 0; round < 4; round++)
+        for (var round = 0; round < 4 && !Cancel.IsCancellationRequested; round++)
         {
             current = DeltaDebug(current, signature);
             current = OneMinimal(current, signature);

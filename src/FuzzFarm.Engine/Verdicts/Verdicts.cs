@@ -17,6 +17,9 @@ public enum VerdictKind
 
     /// <summary>Not found by the reproducer nor by the bounded search: only "not found in N executions".</summary>
     NotFound,
+
+    /// <summary>The reproducer does not show it and the search did not run (a signal stopped the command).</summary>
+    NotSearched,
 }
 
 /// <summary>
@@ -33,6 +36,7 @@ public sealed record VerdictCell(string Version, VerdictKind Kind, Assumptions A
     {
         VerdictKind.Reproduces or VerdictKind.Found => Assumptions == Assumptions.None ? "✘ strict" : "✘ adv",
         VerdictKind.ProvedAbsent => $"✓ ≤{Depth}",
+        VerdictKind.NotSearched => "?",
         _ => $"– {Count(Executions)}",
     };
 
@@ -42,6 +46,7 @@ public sealed record VerdictCell(string Version, VerdictKind Kind, Assumptions A
         VerdictKind.Reproduces => $"reproduces ({Env})",
         VerdictKind.Found => $"found by a bounded search ({Env})",
         VerdictKind.ProvedAbsent => $"proved absent to depth {Depth} on {(Note.Length > 0 ? Note : "its machine")}",
+        VerdictKind.NotSearched => "not searched (interrupted)",
         _ => $"not found in {Executions:N0} execs{(Note.Length > 0 ? $"; {Note}" : "")}",
     };
 
@@ -73,6 +78,9 @@ public sealed record VerdictBudget
     public ulong Seed { get; init; }
 
     public int Workers { get; init; } = 1;
+
+    /// <summary>A signal: cells not searched yet say so ("not searched: interrupted") instead of searching.</summary>
+    public CancellationToken Cancel { get; init; }
 }
 
 /// <summary>
@@ -125,6 +133,7 @@ public static class Verdicts
 
         var searches = reproducers.DistinctBy(p => p.Machine).Select(p => Cell(p, rootCause, version, budget)).ToList();
         if (searches.FirstOrDefault(c => c.Shows) is { } found) return found;
+        if (searches.All(c => c.Kind == VerdictKind.NotSearched)) return searches[0];
         var executions = searches.Sum(c => c.Executions);
         var machines = searches.Count == 1 ? "its machine" : $"its {searches.Count} machines";
         if (searches.All(c => c.Kind == VerdictKind.ProvedAbsent))
@@ -147,6 +156,8 @@ public static class Verdicts
             return new VerdictCell(version.Id, VerdictKind.Reproduces, root.Assumptions, 0, 0, "", null);
 
         long executions = 0;
+        if (budget.Cancel.IsCancellationRequested && (budget.Executions > 0 || budget.Depth > 0))
+            return new VerdictCell(version.Id, VerdictKind.NotSearched, Assumptions.None, 0, 0, "", null);
         if (budget.Executions > 0)
         {
             var session = new FuzzSession(new FuzzOptions
@@ -154,7 +165,7 @@ public static class Verdicts
                 Variant = version, Machine = reproducer.Machine, Env = EnvMode.Adversarial, Seed = budget.Seed,
                 Invariants = [rootCause.Invariant], Seeds = [reproducer.Events.ToArray()],
             });
-            while (session.Executions < budget.Executions)
+            while (session.Executions < budget.Executions && !budget.Cancel.IsCancellationRequested)
             {
                 session.RunSlice((int)Math.Min(1_000, budget.Executions - session.Executions));
                 if (session.Findings.FirstOrDefault(f => f.Signature.Equals(rootCause)) is { } found)
@@ -167,12 +178,23 @@ public static class Verdicts
             executions = session.Executions;
         }
 
+        if (budget.Cancel.IsCancellationRequested)
+            return new VerdictCell(version.Id, VerdictKind.NotFound, Assumptions.None, executions, 0, "interrupted before the explorer", null);
         if (budget.Depth <= 0) return new VerdictCell(version.Id, VerdictKind.NotFound, Assumptions.None, executions, 0, "", null);
-        var result = new Explorer(new ExploreOptions
+        ExploreResult result;
+        try
         {
-            Variant = version, Machine = reproducer.Machine, Env = EnvMode.Adversarial, Depth = budget.Depth,
-            Invariants = [rootCause.Invariant], MaxStates = budget.MaxStates, Workers = budget.Workers,
-        }).Run();
+            result = new Explorer(new ExploreOptions
+            {
+                Variant = version, Machine = reproducer.Machine, Env = EnvMode.Adversarial, Depth = budget.Depth,
+                Invariants = [rootCause.Invariant], MaxStates = budget.MaxStates, Workers = budget.Workers,
+            }).Run((_, _) => budget.Cancel.ThrowIfCancellationRequested());
+        }
+        catch (OperationCanceledException) when (budget.Cancel.IsCancellationRequested)
+        {
+            return new VerdictCell(version.Id, VerdictKind.NotFound, Assumptions.None, executions, 0, "interrupted in the explorer", null);
+        }
+
         executions += result.Executions;
         if (result.Violations.FirstOrDefault(f => f.Signature.Equals(rootCause)) is { } shown)
         {
@@ -204,6 +226,12 @@ public static class Verdicts
             if (parent is null)
             {
                 if (v.Parent is null && cell.Shows && versions.Any(o => o.Parent == v.Id)) lines.Add($"in {v.Id} (first version)");
+                continue;
+            }
+
+            if (parent.Kind == VerdictKind.NotSearched || cell.Kind == VerdictKind.NotSearched)
+            {
+                if (parent.Shows || cell.Shows) lines.Add($"{v.Id} against {parent.Version}: unknown (not searched)");
                 continue;
             }
 

@@ -88,6 +88,44 @@ public sealed class SignalTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Explore_StopsOnSigterm_SayingItProvedNothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var explore = Start("explore", ["explore", "--variant", "realm-v2-trylock-held", "--depth", "14", "--env", "adversarial",
+            "--invariant", "tlb-conflict", "--machine-of", Corpus.PathOf("Z3")]);
+        Assert.True(await explore.WaitForOutput("depth", TimeSpan.FromSeconds(60), ct), explore.Output);
+        await Task.Delay(3000, ct);
+        var stopped = await Signal(explore, "TERM", ct);
+        Assert.True(stopped < StopLimit, $"explore stopped {stopped.TotalSeconds:F1} s after SIGTERM\n{explore.Output}");
+        Assert.Contains("not a proof", explore.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verdicts_StopsOnSigterm_WithTheTable()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var verdicts = Start("verdicts", ["verdicts", Corpus.PathOf("Z8"), "--execs", "100000000", "--depth", "0"]);
+        await Task.Delay(5000, ct);
+        var stopped = await Signal(verdicts, "TERM", ct);
+        Assert.True(stopped < StopLimit, $"verdicts stopped {stopped.TotalSeconds:F1} s after SIGTERM\n{verdicts.Output}");
+        Assert.Contains("root cause", verdicts.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", verdicts.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bench_StopsOnSigterm_WithTheFiguresSoFar()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var bench = Start("bench", ["bench", "--no-afl", "--seconds", "120"]);
+        Assert.True(await bench.WaitForOutput("(a) fuzz loop", TimeSpan.FromSeconds(60), ct), bench.Output);
+        await Task.Delay(4000, ct);
+        var stopped = await Signal(bench, "TERM", ct);
+        Assert.True(stopped < StopLimit, $"bench stopped {stopped.TotalSeconds:F1} s after SIGTERM\n{bench.Output}");
+        Assert.Contains("execs_per_sec_per_core", bench.Output, StringComparison.Ordinal);
+        Assert.Contains("interrupted", bench.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SecondRun_OnTheSameData_SaysWhoHoldsIt()
     {
         var ct = TestContext.Current.CancellationToken;
