@@ -10,7 +10,12 @@ namespace FuzzFarm.Cli.Commands;
 /// <summary><c>fuzzfarm run</c>: the local campaign, stopped by its budget, Ctrl-C or SIGTERM alike.</summary>
 internal static partial class FarmCommands
 {
-    private static int RunLocal(FuzzFarmHostOptions options, double? seconds, ulong seed, string name, TextWriter stdout, TextWriter stderr)
+    /// <summary>
+    /// Exit 0 when the campaign ran to its end or was stopped, whatever it found (the default campaign always finds
+    /// the canary); with <paramref name="failOnFinding"/>, 1 when a hazard was found (refusals and canary-only
+    /// root causes are not hazards).
+    /// </summary>
+    private static int RunLocal(FuzzFarmHostOptions options, double? seconds, ulong seed, string name, bool failOnFinding, TextWriter stdout, TextWriter stderr)
     {
         var data = Path.GetFullPath(options.DataDirectory);
         var findingsDir = Path.GetFullPath(options.Findings ?? Path.Combine(data, "findings"));
@@ -54,6 +59,6 @@ internal static partial class FarmCommands
         stdout.WriteLine($"findings: {findingsDir} (.trace replays with 'fuzzfarm replay', .json per signature); a rerun resumes");
         stdout.Flush();
         using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5))) app.StopAsync(limit.Token).GetAwaiter().GetResult();
-        return findings.Count > 0 ? ExitCodes.Violation : ExitCodes.Clean;
+        return failOnFinding && findings.Any(f => FindingKind(f) <= 1) ? ExitCodes.Violation : ExitCodes.Clean;
     }
 }

@@ -98,7 +98,8 @@ internal static partial class FarmCommands
         var maxSeconds = new Option<double?>("--max-seconds") { Description = "Stop after this many seconds (default: until Ctrl-C)" };
         var seed = new Option<string?>("--seed") { Description = "Campaign seed (default 0)" };
         var name = new Option<string>("--campaign") { Description = "Campaign name (default 'default')", DefaultValueFactory = _ => "default" };
-        var command = new Command("run", "Run the default campaign on a local single silo (embedded defaults, no external services)") { maxSeconds, seed, name };
+        var failOnFinding = new Option<bool>("--fail-on-finding") { Description = "Exit 1 when a hazard (not a refusal, not the canary alone) was found, for CI gates" };
+        var command = new Command("run", "Run the default campaign on a local single silo (embedded defaults, no external services)") { maxSeconds, seed, name, failOnFinding };
         foreach (var o in host.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
@@ -107,7 +108,7 @@ internal static partial class FarmCommands
             var seconds = parse.GetValue(maxSeconds);
             if (seconds is { } sec && !(sec > 0 && sec <= CampaignGrain.MaxSeconds))
                 throw new UsageException($"--max-seconds: {sec.ToString(CultureInfo.InvariantCulture)} is not in (0, {CampaignGrain.MaxSeconds:0}] seconds");
-            return RunLocal(options, seconds, CommonOptions.ParseSeed(parse.GetValue(seed)), parse.GetValue(name)!, stdout, stderr);
+            return RunLocal(options, seconds, CommonOptions.ParseSeed(parse.GetValue(seed)), parse.GetValue(name)!, parse.GetValue(failOnFinding), stdout, stderr);
         });
         return command;
     }
