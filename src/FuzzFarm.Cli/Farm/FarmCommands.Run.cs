@@ -55,7 +55,7 @@ internal static partial class FarmCommands
         status = campaign.Status().GetAwaiter().GetResult();
         var findings = client.GetGrain<IAggregatorGrain>(FarmKeys.Aggregator).Findings().GetAwaiter().GetResult();
         PrintFindings(stdout, findings);
-        PrintVerdicts(stdout, findings, status);
+        PrintVerdicts(stdout, findings, status.Machines);
         stdout.WriteLine($"findings: {findingsDir} (.trace replays with 'fuzzfarm replay', .json per signature); a rerun resumes");
         stdout.Flush();
         using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5))) app.StopAsync(limit.Token).GetAwaiter().GetResult();

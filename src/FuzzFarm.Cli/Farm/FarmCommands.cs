@@ -153,7 +153,7 @@ internal static partial class FarmCommands
         var start = new Command("start", "Start a campaign") { name, machines, variants, envs, maxSeconds, maxExecs, seed };
         var status = new Command("status", "Campaign progress") { name, json };
         var stop = new Command("stop", "Stop a campaign") { name };
-        var findings = new Command("findings", "The aggregator's findings") { json };
+        var findings = new Command("findings", "The aggregator's findings, one per root cause, and the verdict table of campaign --name") { name, json };
         foreach (var c in new[] { start, status, stop, findings })
         {
             foreach (var o in host.All) c.Options.Add(o);
@@ -209,7 +209,13 @@ internal static partial class FarmCommands
         {
             var list = await client.GetGrain<IAggregatorGrain>(FarmKeys.Aggregator).Findings();
             if (parse.GetValue(json)) stdout.WriteLine(System.Text.Json.JsonSerializer.Serialize(list, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-            else PrintFindings(stdout, list);
+            else
+            {
+                PrintFindings(stdout, list);
+                var campaignStatus = await client.GetGrain<ICampaignGrain>(parse.GetRequiredValue(name)).Status();
+                PrintVerdicts(stdout, list, campaignStatus.Machines);
+            }
+
             return list.Count > 0 ? ExitCodes.Violation : ExitCodes.Clean;
         }));
         return command;
@@ -258,11 +264,11 @@ internal static partial class FarmCommands
     /// (strict when it needed no assumption), else "– N": the campaign ran N executions on that version and none of
     /// them showed it. Bounded searches per cell (and proofs of absence) are <c>fuzzfarm verdicts DIR</c>'s.
     /// </summary>
-    internal static void PrintVerdicts(TextWriter w, IReadOnlyList<FindingRecord> list, CampaignStatus status)
+    internal static void PrintVerdicts(TextWriter w, IReadOnlyList<FindingRecord> list, IEnumerable<MachineStatus> machines)
     {
         if (list.Count == 0) return;
         var versions = VariantCatalog.All;
-        var execs = versions.ToDictionary(v => v.Id, v => status.Machines.Where(m => m.Key.Split('/') is [_, var id, ..] && id == v.Id).Sum(m => m.Executions));
+        var execs = VerdictGrid.ExecutionsByVersion(machines);
         w.WriteLine();
         w.WriteLine("verdicts (root cause × version; ✘ strict: the kernel's own callers, ✘ adv: needs assumptions, – N: not seen in the campaign's N execs on that version):");
         w.WriteLine($"  {"",-36}" + string.Concat(versions.Select(v => $" {(v.Letter.Length > 0 ? v.Letter : v.Id),-8}")));
@@ -270,34 +276,16 @@ internal static partial class FarmCommands
         {
             w.WriteLine($"  {KindTitle(kind)}:");
             foreach (var f in members)
-            {
-                var cells = versions.Select(v =>
-                {
-                    string? assumptions = f.VersionAssumptions.TryGetValue(v.Id, out var a) ? a : f.Reproduces.Contains(v.Id) ? f.Assumptions : null;
-                    return assumptions is null ? $"– {Short(execs[v.Id])}" : FindingsLedger.AssumptionCount(assumptions) == 0 ? "✘ strict" : "✘ adv";
-                });
-                w.WriteLine($"  {f.SignatureKey,-36}" + string.Concat(cells.Select(c => $" {c,-8}")));
-            }
+                w.WriteLine($"  {f.SignatureKey,-36}" + string.Concat(versions.Select(v => $" {VerdictGrid.Cell(f, v.Id, execs.GetValueOrDefault(v.Id)),-8}")));
         }
 
         w.WriteLine("  (bounded searches per cell and proofs of absence: fuzzfarm verdicts DATA/findings)");
     }
 
-    private static string Short(long n) => n >= 1_000_000 ? $"{n / 1_000_000}M" : n >= 1_000 ? $"{n / 1_000}k" : $"{n}";
-
     /// <summary>0 strict hazard, 1 adversarial hazard, 2 expected refusal, 3 canary only.</summary>
-    internal static int FindingKind(FindingRecord f) =>
-        f.Invariant == "split-warn" ? 2
-        : (f.Reproduces.Count > 0 ? f.Reproduces : f.Variants) is [ "canary" ] ? 3
-        : FindingsLedger.AssumptionCount(f.Assumptions) == 0 ? 0 : 1;
+    internal static int FindingKind(FindingRecord f) => VerdictGrid.Kind(f);
 
-    internal static string KindTitle(int kind) => kind switch
-    {
-        0 => "hazards reached by the kernel's own callers (strict)",
-        1 => "hazards that need an environment assumption (adversarial)",
-        2 => "expected refusals (blackout -EBUSY with its WARN)",
-        _ => "the canary only (a deliberately broken copy of realm-v2)",
-    };
+    internal static string KindTitle(int kind) => VerdictGrid.KindTitle(kind);
 
     private static string[]? Split(string? text) =>
         text?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);

@@ -16,15 +16,83 @@ internal static class DashboardPage
         o.Append("<div class=\"stats\">\n");
         Stat(o, "Execution rate", $"<span id=\"exec-rate\">{Number((long)Math.Round(s.AverageRate))}</span> <span class=\"unit\">execs/s</span>");
         Stat(o, "Executions", $"<span id=\"total-executions\">{Number(s.TotalExecutions)}</span>");
-        Stat(o, "Findings", $"<span id=\"finding-count\">{Number(s.Findings.Count)}</span> <span class=\"unit\">signatures</span>");
+        Stat(o, "Findings", $"<span id=\"finding-count\">{Number(s.Findings.Count)}</span> <span class=\"unit\">root causes</span>");
         Stat(o, "Campaigns", $"<span id=\"campaigns-running\">{running}</span> <span class=\"unit\">running of {s.Campaigns.Count}</span>");
         o.Append("</div>\n");
+        Verdicts(o, s);
         Campaigns(o, s);
         Findings(o, s);
         o.Append("<p class=\"muted\">Prometheus metrics: <a href=\"/metrics\">/metrics</a> · JSON: <a href=\"/api/status\">/api/status</a> · ")
             .Append("<span id=\"updated\">").Append(Time(s.Time)).Append(" UTC</span></p>\n");
-        return Page("Dashboard", o.ToString(), Script.Replace("RENDERED_FINDINGS", s.Findings.Count.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        return Page("Dashboard", o.ToString(), Script.Replace("RENDERED_FINDINGS", s.Findings.Count.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal) + FilterScript);
     }
+
+    /// <summary>
+    /// The first view: root causes × versions, grouped (strict hazards, hazards needing assumptions, expected
+    /// refusals, the canary only); each row links to its finding page; filters by version, invariant and environment.
+    /// </summary>
+    private static void Verdicts(StringBuilder o, DashboardSnapshot s)
+    {
+        o.Append("<section class=\"card\"><h2>Verdicts <span class=\"aside\">root cause × version · ✘ strict: the kernel's own callers · ✘ adv: needs assumptions · – N: not seen in the campaign's N execs on that version · ·: version not run</span></h2>\n");
+        if (s.Findings.Count == 0)
+        {
+            o.Append("<p class=\"empty\">No root cause yet.</p>\n<table id=\"verdicts\" hidden></table></section>\n");
+            return;
+        }
+
+        var versions = FuzzFarm.Variants.VariantCatalog.All;
+        var execs = VerdictGrid.ExecutionsByVersion(s.Campaigns.SelectMany(c => c.Machines));
+        o.Append("<div class=\"filters\">")
+            .Append("<label>version <select id=\"filter-version\"><option value=\"\">any</option>");
+        foreach (var v in versions) o.Append("<option value=\"").Append(E(v.Id)).Append("\">").Append(E(v.Id)).Append("</option>");
+        o.Append("</select></label> <label>invariant <select id=\"filter-invariant\"><option value=\"\">any</option>");
+        foreach (var i in s.Findings.Select(f => f.Invariant).Distinct().Order(StringComparer.Ordinal)) o.Append("<option>").Append(E(i)).Append("</option>");
+        o.Append("</select></label> <label>environment <select id=\"filter-env\"><option value=\"\">any</option><option>strict</option><option>adversarial</option></select></label></div>\n");
+        o.Append("<table id=\"verdicts\"><thead><tr><th>Root cause</th>");
+        foreach (var v in versions) o.Append("<th title=\"").Append(E(v.Id)).Append("\">").Append(E(v.Letter.Length > 0 ? v.Letter : v.Id)).Append("</th>");
+        o.Append("</tr></thead>\n");
+        foreach (var group in s.Findings.GroupBy(VerdictGrid.Kind).OrderBy(g => g.Key))
+        {
+            o.Append("<tbody data-kind=\"").Append(group.Key).Append("\"><tr class=\"group\"><th colspan=\"").Append(versions.Count + 1).Append("\">")
+                .Append(E(VerdictGrid.KindTitle(group.Key))).Append("</th></tr>\n");
+            foreach (var f in group.OrderBy(f => f.SignatureKey, StringComparer.Ordinal))
+            {
+                var shown = versions.Where(v => VerdictGrid.Shown(f, v.Id) is not null).Select(v => v.Id);
+                var env = FindingsLedger.AssumptionCount(f.Assumptions) == 0 ? "strict" : "adversarial";
+                o.Append("<tr class=\"verdict-row\" data-invariant=\"").Append(E(f.Invariant)).Append("\" data-env=\"").Append(env)
+                    .Append("\" data-versions=\"").Append(E(string.Join(" ", shown))).Append("\"><td><a class=\"finding-link\" href=\"")
+                    .Append(E(FindingUrl(f.SignatureKey))).Append("\">").Append(E(f.SignatureKey)).Append("</a><div class=\"muted\">")
+                    .Append(E(f.Title)).Append("</div></td>");
+                foreach (var v in versions)
+                {
+                    var cell = VerdictGrid.Cell(f, v.Id, execs.GetValueOrDefault(v.Id));
+                    var cls = cell.StartsWith("✘ strict", StringComparison.Ordinal) ? "shown strict" : cell.StartsWith('✘') ? "shown" : "absent";
+                    o.Append("<td class=\"cell ").Append(cls).Append("\" data-version=\"").Append(E(v.Id)).Append("\">").Append(E(cell)).Append("</td>");
+                }
+
+                o.Append("</tr>\n");
+            }
+
+            o.Append("</tbody>\n");
+        }
+
+        o.Append("</table><p class=\"muted\">Bounded searches per cell and proofs of absence: <code>fuzzfarm verdicts DATA/findings</code>.</p></section>\n");
+    }
+
+    private const string FilterScript = """
+        (function () {
+          const pick = id => document.getElementById(id);
+          const apply = () => {
+            const version = pick('filter-version')?.value ?? '', inv = pick('filter-invariant')?.value ?? '', env = pick('filter-env')?.value ?? '';
+            document.querySelectorAll('#verdicts tr.verdict-row').forEach(r => {
+              const ok = (!version || r.dataset.versions.split(' ').includes(version)) && (!inv || r.dataset.invariant === inv) && (!env || r.dataset.env === env);
+              r.hidden = !ok;
+            });
+          };
+          ['filter-version', 'filter-invariant', 'filter-env'].forEach(id => pick(id)?.addEventListener('change', apply));
+        })();
+
+        """;
 
     private static void Stat(StringBuilder o, string label, string valueHtml) =>
         o.Append("<div class=\"stat\"><div class=\"label\">").Append(E(label)).Append("</div><div class=\"value\">").Append(valueHtml).Append("</div></div>\n");

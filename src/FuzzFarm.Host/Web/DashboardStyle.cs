@@ -37,6 +37,12 @@ internal static class DashboardStyle
         th { font-size: 12px; color: var(--muted); font-weight: 600; text-transform: uppercase; letter-spacing: .3px; white-space: nowrap; }
         tbody tr:hover { background: #f6f8fa; }
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+        td.cell { white-space: nowrap; font-variant-numeric: tabular-nums; text-align: center; font-size: 13px; }
+        td.cell.shown { background: #fff1e5; color: #953800; font-weight: 600; }
+        td.cell.shown.strict { background: #ffebe9; color: #cf222e; }
+        td.cell.absent { color: var(--muted); }
+        tr.group th { background: #f6f8fa; text-transform: none; }
+        .filters { margin: 0 0 10px; display: flex; gap: 16px; font-size: 13px; color: var(--muted); }
         td.time { white-space: nowrap; font-variant-numeric: tabular-nums; color: var(--muted); }
         .badge { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px; line-height: 20px; font-weight: 500;
                  background: #eff2f5; color: var(--fg); border: 1px solid var(--line); white-space: nowrap; }

@@ -70,6 +70,24 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
         await Expect(page.Locator($"#campaigns tr[data-campaign=\"{CampaignName}\"]")).ToBeVisibleAsync();
         await Expect(page.Locator("#findings tbody tr").First).ToBeVisibleAsync();
         Assert.True(await page.Locator("#findings a.finding-link").CountAsync() > 0, "the findings table has no finding links");
+
+        // The first view: root causes × versions, every row a link, one cell per shipped version, ✘ where it showed.
+        var rows = page.Locator("#verdicts tr.verdict-row");
+        await Expect(rows.First).ToBeVisibleAsync();
+        var rowCount = await rows.CountAsync();
+        Assert.Equal(await page.Locator("#findings tbody tr").CountAsync(), rowCount);
+        Assert.Equal(FuzzFarm.Variants.VariantCatalog.All.Count, await rows.First.Locator("td.cell").CountAsync());
+        Assert.True(await page.Locator("#verdicts td.cell.shown").CountAsync() >= rowCount, "a root cause row shows on no version");
+        Assert.Equal(rowCount, await page.Locator("#verdicts a.finding-link").CountAsync());
+        // Filter by a version: only the rows that show on it stay.
+        var firstShown = await page.Locator("#verdicts td.cell.shown").First.GetAttributeAsync("data-version");
+        await page.Locator("#filter-version").SelectOptionAsync(firstShown!);
+        var visible = await page.Locator("#verdicts tr.verdict-row:not([hidden])").CountAsync();
+        Assert.InRange(visible, 1, rowCount);
+        Assert.Equal(visible, await page.Locator($"#verdicts tr.verdict-row:not([hidden]) td.cell.shown[data-version=\"{firstShown}\"]").CountAsync());
+        await page.Locator("#filter-version").SelectOptionAsync("");
+        Assert.Equal(rowCount, await page.Locator("#verdicts tr.verdict-row:not([hidden])").CountAsync());
+
         await Expect(page.Locator("#exec-rate")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^[0-9][0-9,]*$"));
 
         // Two polls of /api/status: the rate is now the live one.

@@ -44,7 +44,10 @@ public sealed class DashboardPageTests
         Assert.Contains("<span id=\"exec-rate\">1,000</span>", html, StringComparison.Ordinal); // 60,000 executions in 60 s
         Assert.Contains("<td class=\"num\" data-machines>1 / 2</td>", html, StringComparison.Ordinal);
         Assert.Contains("<table id=\"findings\">", html, StringComparison.Ordinal);
-        Assert.Equal(2, html.Split("class=\"finding-link\"").Length - 1);
+        Assert.Equal(4, html.Split("class=\"finding-link\"").Length - 1); // each finding in the verdict table and in the list
+        Assert.Contains("<table id=\"verdicts\">", html, StringComparison.Ordinal);
+        Assert.True(html.IndexOf("id=\"verdicts\"", StringComparison.Ordinal) < html.IndexOf("id=\"campaigns\"", StringComparison.Ordinal), "the verdict table is the first view");
+        Assert.Equal(2 * FuzzFarm.Variants.VariantCatalog.All.Count, html.Split("<td class=\"cell ").Length - 1);
         Assert.Contains("href=\"/metrics\"", html, StringComparison.Ordinal);
         Assert.Contains("fetch('/api/status'", html, StringComparison.Ordinal);
     }
