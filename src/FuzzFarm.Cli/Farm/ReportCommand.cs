@@ -22,7 +22,8 @@ internal static class ReportCommand
         var redis = new Option<string?>("--redis") { Description = "Redis HOST:PORT of the cluster (with --cluster)" };
         var gateway = new Option<int>("--gateway-port") { Description = "The local silo's gateway port (with --cluster; default 30000)", DefaultValueFactory = _ => 30000 };
         var clusterId = new Option<string>("--cluster-id") { Description = "Cluster id (default fuzzfarm)", DefaultValueFactory = _ => "fuzzfarm" };
-        var command = new Command("report", "Print a finding as Markdown to paste into a review thread") { finding, data, findings, cluster, redis, gateway, clusterId };
+        var markdown = new Option<bool>("--markdown") { Description = "Markdown for a web review (default: plain text for a mailing list, 80 columns)" };
+        var command = new Command("report", "Print a finding as a mailing-list report (80 columns), or as Markdown") { finding, data, findings, cluster, redis, gateway, clusterId, markdown };
         command.SetAction(parse =>
         {
             var what = parse.GetValue(finding)!;
@@ -37,7 +38,7 @@ internal static class ReportCommand
                 record = FromFiles(what, parse.GetValue(findings) ?? Path.Combine(parse.GetValue(data)!, "findings"));
             }
 
-            stdout.Write(FindingMarkdown.Render(record));
+            stdout.Write(parse.GetValue(markdown) ? FindingMarkdown.Render(record) : FindingMail.Render(record));
             return ExitCodes.Clean;
         });
         return command;

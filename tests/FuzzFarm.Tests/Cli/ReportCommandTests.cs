@@ -16,7 +16,7 @@ public sealed class ReportCommandTests() : CliTestBase("report")
         var json = Directory.GetFiles(outDir, "*.json").First();
         var trace = File.ReadAllText(Path.ChangeExtension(json, ".trace"));
 
-        var (code, md, err) = Run("report", json);
+        var (code, md, err) = Run("report", json, "--markdown");
 
         Assert.True(code == ExitCodes.Clean, err);
         Assert.StartsWith("### TLB conflict abort in split_kernel_leaf_mapping", md, StringComparison.Ordinal);
@@ -39,11 +39,17 @@ public sealed class ReportCommandTests() : CliTestBase("report")
         record.Machines = ["default/realm-v2/adversarial/0-1", "default/realm-v2/adversarial/1-2"];
         await new FileFindingSink(Path.Combine(Dir, "data", "findings")).Write(record);
 
-        var (code, md, err) = Run("report", record.SignatureKey, "--data", Path.Combine(Dir, "data"));
+        var (code, md, err) = Run("report", record.SignatureKey, "--data", Path.Combine(Dir, "data"), "--markdown");
 
         Assert.True(code == ExitCodes.Clean, err);
         Assert.Contains($"`{record.SignatureKey}`", md, StringComparison.Ordinal);
         Assert.Contains("7 hits on 2 machines", md, StringComparison.Ordinal);
+
+        // The default is the mailing-list text: 80 columns, the same facts.
+        var (mailCode, mail, _) = Run("report", record.SignatureKey, "--data", Path.Combine(Dir, "data"));
+        Assert.Equal(ExitCodes.Clean, mailCode);
+        Assert.Contains($"key:         {record.SignatureKey}", mail, StringComparison.Ordinal);
+        Assert.All(mail.Split('\n'), l => Assert.True(l.Length <= 80, $"{l.Length} columns: {l}"));
 
         (code, _, err) = Run("report", "realm-v2--tlb-conflict--00000000", "--data", Path.Combine(Dir, "data"));
         Assert.Equal(ExitCodes.BadInput, code);
