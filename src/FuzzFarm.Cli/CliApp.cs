@@ -8,11 +8,15 @@ namespace FuzzFarm.Cli;
 /// <summary>The <c>fuzzfarm</c> command line. <see cref="Run"/> is what Main calls; tests call it directly.</summary>
 public static class CliApp
 {
+    /// <summary>Whether <c>--verbose</c> was given (stack traces; <c>run</c> shows the framework's log on the console).</summary>
+    internal static bool Verbose { get; private set; }
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         ArgumentNullException.ThrowIfNull(args);
         // --verbose anywhere: an unexpected error shows its stack trace (otherwise one line).
         var verbose = args.Contains("--verbose");
+        Verbose = verbose;
         args = [.. args.Where(a => a != "--verbose")];
         var root = new RootCommand("FuzzFarm: fuzzing and bounded proofs for arm64 split_kernel_leaf_mapping()")
         {

@@ -44,6 +44,9 @@ public sealed class FuzzFarmHostOptions
     /// <summary>OTLP endpoint for metrics and traces, e.g. http://127.0.0.1:4317 (default: no OTLP export).</summary>
     public string? Otlp { get; set; }
 
+    /// <summary>Send the log (Orleans' and ASP.NET Core's own messages) to this file instead of the console (null: console).</summary>
+    public string? LogFile { get; set; }
+
     /// <summary>OTLP transport: <c>grpc</c> (default, port 4317) or <c>http/protobuf</c> (port 4318).</summary>
     public string OtlpProtocol { get; set; } = "grpc";
 

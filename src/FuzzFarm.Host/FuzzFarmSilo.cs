@@ -76,7 +76,18 @@ public static class FuzzFarmSilo
     private static void Configure(IServiceCollection services, ILoggingBuilder logging, FuzzFarmHostOptions options, LogLevel level, bool prometheus)
     {
         logging.ClearProviders();
-        logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(level)
+        logging.AddSimpleConsole(o => o.SingleLine = true);
+        if (options.LogFile is { } file)
+        {
+            // Everything to the file; on the console only FuzzFarm's own messages (a damaged state file, undelivered
+            // reports), not the framework's.
+            logging.AddProvider(new FileLogProvider(file));
+            logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>((category, l) =>
+                l >= level && category?.StartsWith("FuzzFarm.", StringComparison.Ordinal) == true);
+            logging.AddFilter<FileLogProvider>((_, l) => l >= level);
+        }
+
+        logging.SetMinimumLevel(level)
             .AddFilter("Orleans.Runtime.Silo", LogLevel.Error).AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error)
             .AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         var otlp = options.Otlp is { } url ? new Uri(url) : null;

@@ -20,13 +20,17 @@ internal static partial class FarmCommands
         var data = Path.GetFullPath(options.DataDirectory);
         var findingsDir = Path.GetFullPath(options.Findings ?? Path.Combine(data, "findings"));
         using var hold = DataLock.Take(data, findingsDir);
+        // Orleans' own warnings (thread-pool stalls on a busy machine, membership chatter) go to a file: the terminal
+        // shows the campaign. --verbose keeps them on the console.
+        if (!CliApp.Verbose) options.LogFile ??= Path.Combine(data, "silo.log");
         using var app = BuildSilo(options);
         using var stop = StopSignal.Listen(stderr, "finishing the slice, delivering the findings and printing the summary");
         StartHost(app, options);
         var client = app.Services.GetRequiredService<IClusterClient>();
         var campaign = client.GetGrain<ICampaignGrain>(name);
         var spec = new CampaignSpec { Machines = DefaultMachines, Variants = [.. VariantCatalog.Ids], Envs = DefaultEnvs, Seed = seed, MaxSeconds = seconds };
-        stdout.WriteLine($"fuzzfarm run: local silo on {options.Address}:{options.SiloPort}, data in {data}");
+        stdout.WriteLine($"fuzzfarm run: local silo on {options.Address}:{options.SiloPort}, data in {data}"
+            + (options.LogFile is { } log ? $" (silo log: {log}; --verbose shows it here)" : ""));
         if (hold.StaleTemporaryFiles > 0) stdout.WriteLine($"removed {hold.StaleTemporaryFiles} temporary file(s) an interrupted run left");
         if (FuzzFarmSilo.HttpAddress(app) is { } web) stdout.WriteLine($"dashboard: {web} (live while the campaign runs; Prometheus metrics at {new Uri(web, "metrics")})");
         var clock = Stopwatch.StartNew();

@@ -30,6 +30,9 @@ public sealed class SignalTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("SIGTERM", r.Err, StringComparison.Ordinal);
         Assert.Contains("finding(s):", r.Out, StringComparison.Ordinal);
         Assert.Contains("findings: ", r.Out, StringComparison.Ordinal);
+        // Orleans' own log goes to DATA/silo.log, not the terminal.
+        Assert.DoesNotContain("Orleans.", r.Out + r.Err, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_dir, "data-t", "silo.log")));
     }
 
     [Theory]
