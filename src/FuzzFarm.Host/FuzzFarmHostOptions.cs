@@ -75,6 +75,7 @@ public sealed class FuzzFarmHostOptions
         ("FUZZFARM_OTLP", "--otlp", nameof(Otlp)),
         ("FUZZFARM_OTLP_PROTOCOL", "--otlp-protocol", nameof(OtlpProtocol)),
         ("FUZZFARM_FINDINGS", "--findings", nameof(Findings)),
+        ("FUZZFARM_LOG_FILE", "--log-file", nameof(LogFile)),
     ];
 
     /// <summary>The HTTP listener's endpoint, or null when it is off (valid options only).</summary>

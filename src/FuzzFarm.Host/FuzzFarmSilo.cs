@@ -98,6 +98,8 @@ public static class FuzzFarmSilo
             .WithMetrics(m =>
             {
                 m.AddMeter(FuzzFarmTelemetry.MeterName, FuzzFarmTelemetry.OrleansMeterName);
+                // Operator metrics: GC, heap, thread pool, exceptions (dotnet_*), and the process' CPU and memory.
+                m.AddRuntimeInstrumentation().AddProcessInstrumentation();
                 if (prometheus) m.AddPrometheusExporter();
                 if (otlp is not null) m.AddOtlpExporter(o => Otlp(o, otlp, protocol, "v1/metrics"));
             });

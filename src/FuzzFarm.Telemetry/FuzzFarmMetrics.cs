@@ -25,7 +25,8 @@ public sealed record MachineSample(
 /// One root cause in the aggregator's ledger (for the version × invariant matrix and hit counts): the kept
 /// reproducer's variant, and every version that showed it.
 /// </summary>
-public readonly record struct SignatureSample(string Title, string Variant, string Invariant, string Env, long Hits, IReadOnlyList<string>? Variants = null);
+public readonly record struct SignatureSample(string Title, string Variant, string Invariant, string Env, long Hits, IReadOnlyList<string>? Variants = null,
+    DateTimeOffset FirstSeen = default);
 
 /// <summary>Something whose current state the observable instruments read at collection time.</summary>
 public interface IMachineSampleSource
@@ -70,6 +71,8 @@ public sealed class FuzzFarmMetrics : IDisposable
         _meter.CreateObservableCounter(Instruments.ReplayGateDrops, () => Machines(s => s.ReplayDrops), "{finding}", "Minimized findings the replay gate refused");
         _meter.CreateObservableCounter(Instruments.FindingHits, LedgerHits, "{hit}", "Times each known signature was hit, cluster-wide");
         _meter.CreateObservableGauge(Instruments.Signatures, LedgerSignatures, "{signature}", "Root causes in the ledger seen on each version, by invariant (a root cause shared by versions counts once per version)");
+        _meter.CreateObservableGauge(Instruments.LastNewRootCause, LastNewRootCause, "s",
+            "Unix time at which the ledger's newest root cause was first seen (time() minus it: time since the last new root cause)");
         _meter.CreateObservableGauge(Instruments.ActiveMachineGrains, ActiveMachines, "{grain}",
             "Machine grains active on this silo: state=running (fuzzing) or idle (finished, stopped, draining)");
         _meter.CreateObservableCounter(Instruments.DuplicatesDropped, Duplicates, "{finding}",
@@ -186,6 +189,13 @@ public sealed class FuzzFarmMetrics : IDisposable
         {
             { Tags.Title, s.Title }, { Tags.Variant, s.Variant }, { Tags.Invariant, s.Invariant }, { Tags.Env, s.Env },
         }));
+
+    private IEnumerable<Measurement<double>> LastNewRootCause()
+    {
+        var ledger = Ledger();
+        if (ledger.Count == 0) yield break;
+        yield return new Measurement<double>(ledger.Max(s => s.FirstSeen).ToUnixTimeMilliseconds() / 1000.0);
+    }
 
     private IEnumerable<Measurement<long>> LedgerSignatures() =>
         Ledger().SelectMany(s => (s.Variants is { Count: > 0 } all ? all : [s.Variant]).Select(v => (Variant: v, s.Invariant)))

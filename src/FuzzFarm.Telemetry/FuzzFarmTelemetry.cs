@@ -45,6 +45,7 @@ public static class FuzzFarmTelemetry
         public const string OutboxRetries = "fuzzfarm.outbox.retries";
         public const string ReportsIngested = "fuzzfarm.reports_ingested";
         public const string ActiveMachineGrains = "fuzzfarm.machine_grains.active";
+        public const string LastNewRootCause = "fuzzfarm.last_new_root_cause_time";
     }
 
     /// <summary>The names Prometheus sees (what dashboards query).</summary>
@@ -65,6 +66,7 @@ public static class FuzzFarmTelemetry
         public const string OutboxRetries = "fuzzfarm_outbox_retries_total";
         public const string ReportsIngested = "fuzzfarm_reports_ingested_total";
         public const string ActiveMachineGrains = "fuzzfarm_machine_grains_active";
+        public const string LastNewRootCause = "fuzzfarm_last_new_root_cause_time_seconds";
     }
 
     /// <summary>Span names.</summary>

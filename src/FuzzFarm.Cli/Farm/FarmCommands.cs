@@ -31,7 +31,7 @@ internal static partial class FarmCommands
     private sealed record HostArgs(
         Option<string?> Redis, Option<string> Data, Option<string> Address, Option<string?> Advertise, Option<int> SiloPort,
         Option<int> GatewayPort, Option<string> ClusterId, Option<string?> Journal, Option<string?> Primary, Option<string> Http,
-        Option<string?> Otlp, Option<string> OtlpProtocol, Option<string?> Findings)
+        Option<string?> Otlp, Option<string> OtlpProtocol, Option<string?> Findings, Option<string?> LogFile)
     {
         public FuzzFarmHostOptions Read(ParseResult p) => new()
         {
@@ -48,9 +48,10 @@ internal static partial class FarmCommands
             Otlp = p.GetValue(Otlp),
             OtlpProtocol = p.GetValue(OtlpProtocol)!,
             Findings = p.GetValue(Findings),
+            LogFile = p.GetValue(LogFile),
         };
 
-        public IEnumerable<Option> All => [Redis, Data, Address, Advertise, SiloPort, GatewayPort, ClusterId, Journal, Primary, Http, Otlp, OtlpProtocol, Findings];
+        public IEnumerable<Option> All => [Redis, Data, Address, Advertise, SiloPort, GatewayPort, ClusterId, Journal, Primary, Http, Otlp, OtlpProtocol, Findings, LogFile];
     }
 
     /// <summary>Host options: each flag's default comes from its FUZZFARM_* variable when set (the flag wins).</summary>
@@ -67,7 +68,8 @@ internal static partial class FarmCommands
         Text("--http", "HTTP listener for /metrics, the web dashboard and /healthz (default 127.0.0.1:5080; port 0: any; 'off')", "127.0.0.1:5080")!,
         Text("--otlp", "OTLP endpoint for metrics and traces, e.g. http://127.0.0.1:4317 (default: none)", null),
         Text("--otlp-protocol", "grpc (default) or http/protobuf", "grpc")!,
-        Text("--findings", "Also write acknowledged findings here as .trace + .json (default: DATA/findings locally, none with Redis)", null));
+        Text("--findings", "Also write acknowledged findings here as .trace + .json (default: DATA/findings locally, none with Redis)", null),
+        Text("--log-file", "The silo's log (Orleans' and FuzzFarm's) to this file; FuzzFarm's warnings stay on the console (run: DATA/silo.log; silo: console)", null));
 
     private static string Variable(string flag) => FuzzFarmHostOptions.EnvironmentVariables.Single(e => e.Flag == flag).Variable;
 

@@ -109,7 +109,7 @@ public sealed class AggregatorGrain(
     }
 
     private void Snapshot() =>
-        _signatures = [.. _ledger.Records.Select(r => new SignatureSample(r.Title, r.Variant, r.Invariant, r.Env, r.Hits, [.. r.Variants]))];
+        _signatures = [.. _ledger.Records.Select(r => new SignatureSample(r.Title, r.Variant, r.Invariant, r.Env, r.Hits, [.. r.Variants], r.FirstSeen))];
 
     /// <summary>Metrics, and one span per report continuing the trace its machine grain started (parent: TraceParent).</summary>
     private void Observe(List<(FindingReport Report, IngestOutcome Outcome)> outcomes, DateTimeOffset started)
