@@ -39,7 +39,9 @@ internal static class VerdictsCommand
             if (budget.Depth is < 0 or > 16) throw new UsageException("--depth must be 0..16");
             if (budget.MaxStates < 1) throw new UsageException("--max-states must be positive");
             var list = parse.GetValue(versions) is { } ids
-                ? ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(CommonOptions.Variant).ToList()
+                ? ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    .Select(id => VariantCatalog.TryGet(id, out var v) ? v
+                        : throw new UsageException($"--versions: unknown version '{id}' (known: {string.Join(", ", VariantCatalog.Ids)})")).ToList()
                 : [.. VariantCatalog.All];
             if (list.Count == 0) throw new UsageException("--versions names no version");
             var path = parse.GetRequiredValue(target);
