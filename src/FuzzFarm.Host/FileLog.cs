@@ -17,10 +17,7 @@ public sealed class FileLogProvider : ILoggerProvider
         ArgumentNullException.ThrowIfNull(path);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
-        LogPath = path;
     }
-
-    public string LogPath { get; }
 
     public ILogger CreateLogger(string categoryName) => new FileLogger(this, categoryName);
 

@@ -63,6 +63,6 @@ internal static partial class FarmCommands
         stdout.WriteLine($"findings: {findingsDir} (.trace replays with 'fuzzfarm replay', .json per signature); a rerun resumes");
         stdout.Flush();
         using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5))) app.StopAsync(limit.Token).GetAwaiter().GetResult();
-        return failOnFinding && findings.Any(f => FindingKind(f) <= 1) ? ExitCodes.Violation : ExitCodes.Clean;
+        return failOnFinding && findings.Any(f => VerdictGrid.Kind(f) <= 1) ? ExitCodes.Violation : ExitCodes.Clean;
     }
 }

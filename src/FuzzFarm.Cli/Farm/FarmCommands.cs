@@ -247,9 +247,9 @@ internal static partial class FarmCommands
     internal static void PrintFindings(TextWriter w, IReadOnlyList<FindingRecord> list)
     {
         w.WriteLine($"{list.Count} finding(s): one per root cause");
-        foreach (var (kind, members) in list.GroupBy(FindingKind).OrderBy(g => g.Key).Select(g => (g.Key, g.ToList())))
+        foreach (var (kind, members) in list.GroupBy(VerdictGrid.Kind).OrderBy(g => g.Key).Select(g => (g.Key, g.ToList())))
         {
-            w.WriteLine($" {KindTitle(kind)} ({members.Count}):");
+            w.WriteLine($" {VerdictGrid.KindTitle(kind)} ({members.Count}):");
             foreach (var f in members)
             {
                 w.WriteLine($"  {f.SignatureKey,-36} {f.Title}");
@@ -274,20 +274,15 @@ internal static partial class FarmCommands
         w.WriteLine();
         w.WriteLine("verdicts (root cause × version; ✘ strict: the kernel's own callers, ✘ adv: needs assumptions, – N: not seen in the campaign's N execs on that version):");
         w.WriteLine($"  {"",-36}" + string.Concat(versions.Select(v => $" {(v.Letter.Length > 0 ? v.Letter : v.Id),-8}")));
-        foreach (var (kind, members) in list.GroupBy(FindingKind).OrderBy(g => g.Key).Select(g => (g.Key, g.ToList())))
+        foreach (var (kind, members) in list.GroupBy(VerdictGrid.Kind).OrderBy(g => g.Key).Select(g => (g.Key, g.ToList())))
         {
-            w.WriteLine($"  {KindTitle(kind)}:");
+            w.WriteLine($"  {VerdictGrid.KindTitle(kind)}:");
             foreach (var f in members)
                 w.WriteLine($"  {f.SignatureKey,-36}" + string.Concat(versions.Select(v => $" {VerdictGrid.Cell(f, v.Id, execs.GetValueOrDefault(v.Id)),-8}")));
         }
 
         w.WriteLine("  (bounded searches per cell and proofs of absence: fuzzfarm verdicts DATA/findings)");
     }
-
-    /// <summary>0 strict hazard, 1 adversarial hazard, 2 expected refusal, 3 canary only.</summary>
-    internal static int FindingKind(FindingRecord f) => VerdictGrid.Kind(f);
-
-    internal static string KindTitle(int kind) => VerdictGrid.KindTitle(kind);
 
     private static string[]? Split(string? text) =>
         text?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);

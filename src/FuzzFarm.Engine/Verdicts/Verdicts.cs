@@ -54,7 +54,8 @@ public sealed record VerdictCell(string Version, VerdictKind Kind, Assumptions A
 
     public bool Shows => Kind is VerdictKind.Reproduces or VerdictKind.Found;
 
-    internal static string Count(long n) => n >= 1_000_000 ? $"{n / 1_000_000}M" : n >= 1_000 ? $"{n / 1_000}k" : $"{n}";
+    /// <summary>A count in a few characters: 950, 20k, 3M.</summary>
+    public static string Count(long n) => n >= 1_000_000 ? $"{n / 1_000_000}M" : n >= 1_000 ? $"{n / 1_000}k" : $"{n}";
 }
 
 /// <summary>One root cause on every version, and what the history says about it.</summary>

@@ -36,7 +36,7 @@ public static class VerdictGrid
     /// <summary>A cell in a few characters ("·": the campaign did not run that version).</summary>
     public static string Cell(FindingRecord f, string version, long executionsOnVersion) =>
         Shown(f, version) is { } a ? (FindingsLedger.AssumptionCount(a) == 0 ? "✘ strict" : "✘ adv")
-        : executionsOnVersion > 0 ? $"– {Short(executionsOnVersion)}" : "·";
+        : executionsOnVersion > 0 ? $"– {FuzzFarm.Engine.VerdictCell.Count(executionsOnVersion)}" : "·";
 
     /// <summary>Executions per version, from the machine grains' keys (campaign/variant/env/…).</summary>
     public static Dictionary<string, long> ExecutionsByVersion(IEnumerable<MachineStatus> machines)
@@ -50,6 +50,4 @@ public static class VerdictGrid
 
         return d;
     }
-
-    public static string Short(long n) => n >= 1_000_000 ? $"{n / 1_000_000}M" : n >= 1_000 ? $"{n / 1_000}k" : $"{n}";
 }
