@@ -31,6 +31,7 @@ public static class CliApp
             FarmCommands.Run(stdout, stderr),
             FarmCommands.Silo(stdout, stderr),
             FarmCommands.Campaign(stdout),
+            ServeCommand.Create(stdout, stderr),
             HealthCommand.Create(stdout, stderr),
             ReportCommand.Create(stdout),
         };

@@ -113,6 +113,9 @@ public sealed class FuzzSession
     /// <summary>Minimized findings the replay gate refused.</summary>
     public long ReplayDropped { get; private set; }
 
+    /// <summary>The live guard reads of this session's executions (seeds, mutants, imported inputs; not minimizing).</summary>
+    public GuardCoverage Guards { get; } = new();
+
     /// <summary>Executions spent minimizing (not counted in <see cref="Executions"/>).</summary>
     public long MinimizeExecutions { get; private set; }
 
@@ -218,6 +221,7 @@ public sealed class FuzzSession
         Machines++;
         _epochEnd = Executions + _options.SwarmEpoch;
         var m = new Machine(machine, _options.Variant);
+        m.Kernel.GuardCoverage = Guards;
         _executor = _edges is null
             ? new MachineExecutor(m, _objective, _features)
             : new MachineExecutor(m, _objective, _features, _edges);

@@ -25,9 +25,10 @@ public static class BoundedReplay
         var recorder = new TimelineRecorder(program.Machine);
         var capped = new CappedObserver(recorder, timelineLimit);
         if (timelineLimit > 0) machine.Kernel.Observer = capped;
+        var guards = machine.Kernel.GuardCoverage = new GuardCoverage();
         var summary = machine.Run(program.Events.AsSpan());
         var replay = new VariantReplay(variant, env, machine.Violations.ToArray(), recorder.Entries, summary,
-            machine.Kernel.TablePagesAllocated, machine.Kernel.LiveResizes);
+            machine.Kernel.TablePagesAllocated, machine.Kernel.LiveResizes) { Guards = guards };
         return (replay, capped.Dropped);
     }
 

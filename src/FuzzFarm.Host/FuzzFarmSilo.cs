@@ -48,6 +48,9 @@ public static class FuzzFarmSilo
         Configure(builder.Services, builder.Logging, options, logLevel, prometheus: true);
         if (!consoleLifetime) builder.Services.AddSingleton<IHostLifetime, CallerLifetime>();
         builder.Services.AddSingleton<HealthProbe>();
+        // The dashboard's plots: on a single silo kept with its data (so `serve` shows a finished run's), else in memory.
+        builder.Services.AddSingleton(new StatusHistory(options.Redis is null ? Path.Combine(Path.GetFullPath(options.DataDirectory), "history.jsonl") : null));
+        builder.Services.AddHostedService<StatusHistorySampler>();
         builder.UseOrleans(silo => silo.AddFuzzFarm(options, farm));
         var app = builder.Build();
         app.MapPrometheusScrapingEndpoint("/metrics");

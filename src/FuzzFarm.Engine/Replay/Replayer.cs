@@ -20,6 +20,9 @@ public sealed record VariantReplay(
     public bool HasViolation => Reported.Any();
 
     public string Verdict => HasViolation ? "violation" : "clean";
+
+    /// <summary>The live guard reads of this run by answer (null when not counted).</summary>
+    public GuardCoverage? Guards { get; init; }
 }
 
 /// <summary>Runs a trace on one variant with a timeline recorder (for reports and pictures; allocates).</summary>
@@ -30,9 +33,10 @@ public static class Replayer
         var machine = new Machine(program.Machine, variant);
         var recorder = new TimelineRecorder(program.Machine);
         machine.Kernel.Observer = recorder;
+        var guards = machine.Kernel.GuardCoverage = new GuardCoverage();
         var summary = machine.Run(program.Events.AsSpan());
         return new VariantReplay(
             variant, env, machine.Violations.ToArray(), recorder.Entries, summary,
-            machine.Kernel.TablePagesAllocated, machine.Kernel.LiveResizes);
+            machine.Kernel.TablePagesAllocated, machine.Kernel.LiveResizes) { Guards = guards };
     }
 }

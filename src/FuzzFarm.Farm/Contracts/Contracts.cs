@@ -113,6 +113,9 @@ public sealed record MachineStatus
     [Id(7)] public long Retries { get; init; }
     [Id(8)] public string Silo { get; init; } = "";
     [Id(9)] public int InputsImported { get; init; }
+
+    /// <summary>Live guard reads by answer ("cpus_read_trylock:false" → count) since this activation began (see GuardCoverage).</summary>
+    [Id(10)] public IReadOnlyDictionary<string, long> Guards { get; init; } = new Dictionary<string, long>();
 }
 
 /// <summary>A campaign: machines × variants × environments × budget.</summary>

@@ -23,13 +23,14 @@ public sealed class CampaignGrainState
 public sealed class CampaignGrain(
     [PersistentState("campaign", FarmKeys.Storage)] IPersistentState<CampaignGrainState> state,
     TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<FarmOptions> options,
     ILogger<CampaignGrain> logger) : Grain, ICampaignGrain
 {
     private IGrainTimer? _keepAlive;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (state.State.State == "running") StartKeepAlive();
+        if (state.State.State == "running" && options.Value.Resume) StartKeepAlive();
         return Task.CompletedTask;
     }
 

@@ -23,6 +23,9 @@ public sealed class MachineGrainState
 
     /// <summary>How many activations have run this job (the session seed changes per activation).</summary>
     [Id(5)] public int Activations { get; set; }
+
+    /// <summary>Live guard reads so far (see GuardCoverage), saved with <see cref="ExecutionsBefore"/>.</summary>
+    [Id(6)] public Dictionary<string, long> GuardsBefore { get; set; } = [];
 }
 
 /// <summary>
@@ -65,7 +68,7 @@ public sealed partial class MachineGrain(
     {
         metrics.Register(this);
         // A grain whose silo died resumes its job when it is activated again (the campaign pings its machines).
-        if (state.State.Assignment is { } a && !state.State.Stopped && !Expired(a))
+        if (state.State.Assignment is { } a && !state.State.Stopped && !Expired(a) && options.Value.Resume)
         {
             state.State.Activations++;
             await state.WriteStateAsync(cancellationToken);
@@ -99,6 +102,7 @@ public sealed partial class MachineGrain(
         _timer = null;
         state.State.Stopped = true;
         state.State.ExecutionsBefore = Total;
+        state.State.GuardsBefore = Guards();
         _session = null;
         await state.WriteStateAsync();
         await Deliver();
@@ -106,6 +110,18 @@ public sealed partial class MachineGrain(
         _rate = 0;
         Publish();
     }
+
+    /// <summary>Guard reads of the earlier activations plus this session's.</summary>
+    private Dictionary<string, long> Guards()
+    {
+        if (_session is null) return new Dictionary<string, long>(state.State.GuardsBefore);
+        var total = new GuardCoverage();
+        total.Add(_guardsBase);
+        total.Add(_session.Guards);
+        return total.ToDictionary();
+    }
+
+    private Dictionary<string, long> _guardsBase = [];
 
     private long Total => _session is null ? state.State.ExecutionsBefore : _sessionBase + _session.Executions;
 
@@ -121,6 +137,7 @@ public sealed partial class MachineGrain(
         Retries = _retries,
         Silo = RuntimeIdentity,
         InputsImported = _imported,
+        Guards = Guards(),
     });
 
     public Task Offer(IReadOnlyList<byte[]> inputs)
@@ -143,6 +160,7 @@ public sealed partial class MachineGrain(
         var variant = Resolve(a.Variant);
         var seed = a.Seed + (ulong)(state.State.Activations - 1) * 0x9e3779b97f4a7c15UL;
         _sessionBase = state.State.ExecutionsBefore;
+        _guardsBase = new Dictionary<string, long>(state.State.GuardsBefore);
         _session = new FuzzSession(new FuzzOptions
         {
             Variant = variant,
@@ -197,6 +215,7 @@ public sealed partial class MachineGrain(
             // The execution count survives a crash too (budgets count from it).
             _lastSave = time.GetTimestamp();
             state.State.ExecutionsBefore = Total;
+            state.State.GuardsBefore = Guards();
             _dirty = true;
         }
 

@@ -69,6 +69,13 @@ public sealed class FarmOptions
 
     /// <summary>How long the report gateway gathers reports before one call to the aggregator.</summary>
     public TimeSpan GatewayWindow { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// Whether grains resume their jobs when activated (a campaign pinging its machines, a machine continuing its
+    /// fuzzing). False for <c>fuzzfarm serve</c>: the data is shown as it was left, nothing runs; reports still in a
+    /// machine's outbox are delivered (a finding reported is a finding kept).
+    /// </summary>
+    public bool Resume { get; set; } = true;
 }
 
 /// <summary>

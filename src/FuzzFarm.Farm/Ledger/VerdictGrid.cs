@@ -50,4 +50,19 @@ public static class VerdictGrid
 
         return d;
     }
+
+    /// <summary>Live guard reads per version, summed over the machine grains' statuses (keys campaign/variant/env/…).</summary>
+    public static Dictionary<string, FuzzFarm.Model.GuardCoverage> GuardsByVersion(IEnumerable<MachineStatus> machines)
+    {
+        ArgumentNullException.ThrowIfNull(machines);
+        var d = new Dictionary<string, FuzzFarm.Model.GuardCoverage>(StringComparer.Ordinal);
+        foreach (var m in machines)
+        {
+            if (m.Key.Split('/') is not [_, var v, ..] || m.Guards is null) continue;
+            if (!d.TryGetValue(v, out var g)) d[v] = g = new FuzzFarm.Model.GuardCoverage();
+            g.Add(m.Guards);
+        }
+
+        return d;
+    }
 }

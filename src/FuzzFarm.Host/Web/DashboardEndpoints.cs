@@ -18,8 +18,10 @@ public static class DashboardEndpoints
     public static void Map(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGet("/", async (IGrainFactory grains, TimeProvider time) =>
-            HtmlResult(DashboardPage.Render(await DashboardSnapshot.Load(grains, time))));
+        app.MapGet("/", async (IGrainFactory grains, TimeProvider time, StatusHistory history) =>
+            HtmlResult(DashboardPage.Render(await DashboardSnapshot.Load(grains, time), history.Samples)));
+        app.MapGet("/plots", (StatusHistory history) => Results.Content(PlotsSection.Render(history.Samples), "text/html; charset=utf-8"));
+        app.MapGet("/api/history", (StatusHistory history) => Results.Json(history.Samples, _json));
         app.MapGet("/api/status", async (IGrainFactory grains, TimeProvider time) =>
             Results.Json((await DashboardSnapshot.Load(grains, time)).ToDocument(), _json));
         app.MapGet("/findings/{name}", Finding);
@@ -29,11 +31,19 @@ public static class DashboardEndpoints
     /// A key is looked up as it is first, then without a <c>.trace</c> or <c>.md</c> suffix (signature keys end in
     /// a hex hash, so a suffixed name is never itself a key).
     /// </summary>
-    private static async Task<IResult> Finding(string name, IGrainFactory grains)
+    private static async Task<IResult> Finding(string name, IGrainFactory grains, TimeProvider time)
     {
         var findings = await grains.GetGrain<IAggregatorGrain>(FarmKeys.Aggregator).Findings();
         var byKey = findings.ToDictionary(f => f.SignatureKey, StringComparer.Ordinal);
-        if (byKey.TryGetValue(name, out var record)) return HtmlResult(FindingPage.Render(FindingAnalysis.Of(record)));
+        if (byKey.TryGetValue(name, out var record))
+        {
+            // The campaign's guard tally on the finding's version, beside the reproducer's own.
+            var analysis = FindingAnalysis.Of(record);
+            var snapshot = await DashboardSnapshot.Load(grains, time);
+            var guards = VerdictGrid.GuardsByVersion(snapshot.Campaigns.SelectMany(c => c.Machines)).GetValueOrDefault(analysis.Replay?.Variant.Id ?? record.Variant);
+            return HtmlResult(FindingPage.Render(analysis, guards));
+        }
+
         if (Strip(name, ".trace") is { } t && byKey.TryGetValue(t, out record))
         {
             return Results.File(Encoding.UTF8.GetBytes(record.SmallestTrace), "text/plain; charset=utf-8",

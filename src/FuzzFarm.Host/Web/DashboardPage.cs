@@ -9,7 +9,7 @@ namespace FuzzFarm.Host.Web;
 /// <summary><c>/</c>: totals, one row per campaign, the findings table; a small script keeps the figures live.</summary>
 internal static class DashboardPage
 {
-    public static string Render(DashboardSnapshot s)
+    public static string Render(DashboardSnapshot s, IReadOnlyList<HistorySample>? history = null)
     {
         var o = new StringBuilder();
         var running = s.Campaigns.Count(c => c.State == "running");
@@ -20,6 +20,8 @@ internal static class DashboardPage
         Stat(o, "Campaigns", $"<span id=\"campaigns-running\">{running}</span> <span class=\"unit\">running of {s.Campaigns.Count}</span>");
         o.Append("</div>\n");
         Verdicts(o, s);
+        o.Append("<div id=\"plots-slot\">").Append(PlotsSection.Render(history ?? [])).Append("</div>\n");
+        Guards(o, s);
         Campaigns(o, s);
         Findings(o, s);
         o.Append("<p class=\"muted\">Prometheus metrics: <a href=\"/metrics\">/metrics</a> · JSON: <a href=\"/api/status\">/api/status</a> · ")
@@ -77,6 +79,23 @@ internal static class DashboardPage
         }
 
         o.Append("</table><p class=\"muted\">Bounded searches per cell and proofs of absence: <code>fuzzfarm verdicts DATA/findings</code>.</p></section>\n");
+    }
+
+    /// <summary>How often each guard answered what, per version, over the campaigns' machine grains.</summary>
+    private static void Guards(StringBuilder o, DashboardSnapshot s)
+    {
+        o.Append("<section class=\"card\"><h2>Guard coverage <span class=\"aside\">live guard reads per version, all machines: a window reached and refused, not just unreached</span></h2>\n");
+        var byVersion = VerdictGrid.GuardsByVersion(s.Campaigns.SelectMany(c => c.Machines));
+        var columns = FuzzFarm.Variants.VariantCatalog.All.Where(v => byVersion.ContainsKey(v.Id))
+            .Select(v => (v.Letter.Length > 0 ? v.Letter : v.Id, v.Id, byVersion[v.Id])).ToList();
+        if (columns.Count == 0)
+        {
+            o.Append("<p class=\"empty\">No guard read yet.</p>\n<table id=\"guard-coverage\" hidden></table></section>\n");
+            return;
+        }
+
+        GuardTable.Render(o, "guard-coverage", columns);
+        o.Append("</section>\n");
     }
 
     private const string FilterScript = """
@@ -213,8 +232,19 @@ internal static class DashboardPage
             byId('updated').textContent = 'live, updated ' + new Date().toISOString().slice(11, 19) + ' UTC';
             last = { t: now, total: s.total_executions, campaigns: new Map(s.campaigns.map(c => [c.name, c.executions])) };
           }
+          async function plots() {
+            try {
+              const r = await fetch('/plots', { cache: 'no-store' });
+              if (!r.ok) return;
+              const slot = byId('plots-slot');
+              const open = slot.querySelector('details')?.open;
+              slot.innerHTML = await r.text();
+              if (open) slot.querySelector('details').open = true;
+            } catch (e) { /* the next tick tries again */ }
+          }
           poll();
           setInterval(poll, 2000);
+          setInterval(plots, 10000);
         })();
         """;
 }

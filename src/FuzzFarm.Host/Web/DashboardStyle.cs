@@ -37,6 +37,10 @@ internal static class DashboardStyle
         th { font-size: 12px; color: var(--muted); font-weight: 600; text-transform: uppercase; letter-spacing: .3px; white-space: nowrap; }
         tbody tr:hover { background: #f6f8fa; }
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+        .plots { display: flex; flex-wrap: wrap; gap: 12px; }
+        svg.plot { background: #fff; border: 1px solid var(--line); border-radius: 6px; }
+        svg.spark { vertical-align: middle; }
+        table.guards td:first-child { white-space: nowrap; }
         td.cell { white-space: nowrap; font-variant-numeric: tabular-nums; text-align: center; font-size: 13px; }
         td.cell.shown { background: #fff1e5; color: #953800; font-weight: 600; }
         td.cell.shown.strict { background: #ffebe9; color: #cf222e; }

@@ -8,7 +8,9 @@ namespace FuzzFarm.Host.Web;
 /// <summary><c>/findings/KEY</c>: the facts, the timeline picture, the variant matrix, the trace and how to replay it.</summary>
 internal static class FindingPage
 {
-    public static string Render(FindingAnalysis a)
+    /// <param name="a">The finding, replayed.</param>
+    /// <param name="campaignGuards">The live guard reads of the campaign's machines on the finding's version (null: not known here).</param>
+    public static string Render(FindingAnalysis a, FuzzFarm.Model.GuardCoverage? campaignGuards = null)
     {
         var r = a.Record;
         var o = new StringBuilder();
@@ -26,6 +28,7 @@ internal static class FindingPage
         Actions(o, a);
         o.Append("</div>\n");
         Matrix(o, a);
+        Guards(o, a, campaignGuards);
         o.Append("<section class=\"card\"><h2>Minimized trace <span class=\"aside\"><a id=\"download\" href=\"")
             .Append(E(FindingUrl(r.SignatureKey, ".trace"))).Append("\" download=\"").Append(E(FindingFile.Name(r.SignatureKey))).Append(".trace\">")
             .Append("download ").Append(E(FindingFile.Name(r.SignatureKey))).Append(".trace</a></span></h2>\n")
@@ -85,6 +88,17 @@ internal static class FindingPage
             .Append(E(replay.Variant.Id)).Append(", ").Append(E(a.EnvName)).Append(": ").Append(E(replay.Verdict))
             .Append(reported > 1 ? $" ({reported} violations)" : "").Append(" · hover a marker for details</span></h2>\n")
             .Append("<div class=\"timeline-scroll\">\n").Append(TimelineSvg.Render(program, replay, a.IsFinding)).Append("</div></section>\n");
+    }
+
+    private static void Guards(StringBuilder o, FindingAnalysis a, FuzzFarm.Model.GuardCoverage? campaign)
+    {
+        if (a.Replay?.Guards is not { } trace) return;
+        var columns = new List<(string, string, FuzzFarm.Model.GuardCoverage)> { ("this trace", "the minimized trace's live guard reads on " + a.Replay.Variant.Id, trace) };
+        if (campaign is not null) columns.Add(($"campaign on {a.Replay.Variant.Id}", "every machine grain of this version, since it started", campaign));
+        o.Append("<section class=\"card\"><h2>Guard coverage <span class=\"aside\">how often each guard answered what: in the reproducer, and over the campaign on ")
+            .Append(E(a.Replay.Variant.Id)).Append("</span></h2>\n");
+        GuardTable.Render(o, "finding-guards", columns);
+        o.Append("</section>\n");
     }
 
     private static void Matrix(StringBuilder o, FindingAnalysis a)

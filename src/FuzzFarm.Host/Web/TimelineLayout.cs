@@ -10,7 +10,7 @@ namespace FuzzFarm.Host.Web;
 /// </summary>
 public sealed class TimelineLayout
 {
-    public const double LabelWidth = 64;
+    public const double LabelWidth = 112;
     public const double PhaseBandTop = 8;
     public const double PhaseBandHeight = 22;
     public const double LanesTop = 40;
@@ -20,7 +20,7 @@ public sealed class TimelineLayout
     public const double ColumnPadding = 10;
     public const double ColumnMinWidth = 56;
     public const double RightMargin = 12;
-    public const double LegendHeight = 30;
+    public const double LegendHeight = 72;
 
     /// <summary>Short traces are stretched to this width so the legend and labels fit.</summary>
     public const double MinWidth = 1120;

@@ -35,7 +35,7 @@ public static partial class TimelineSvg
                 $"<title>Per-CPU timeline: {E(replay.Variant.Id)}, {(replay.Env == EnvMode.Strict ? "strict" : "adversarial")}, {program.Events.Length} events</title>\n");
         Columns(o, layout, entries);
         Phases(o, layout, entries);
-        Lanes(o, layout);
+        Lanes(o, layout, program.Machine);
         MmuWindows(o, layout, entries);
         Markers(o, layout, entries, replay, isFinding);
         Legend(o, layout);
@@ -106,7 +106,11 @@ public static partial class TimelineSvg
             ? "boot phase early-param (the machine's initial state)"
             : $"event {eventIndex}: the boot reached {string.Join(" → ", phases)}";
 
-    private static void Lanes(StringBuilder o, TimelineLayout layout)
+    /// <summary>
+    /// One lane per CPU, labelled with what matters for a live split: whether the CPU has BBML2_NOABORT (as the
+    /// kernel detects it, and, where they differ, as the hardware behaves).
+    /// </summary>
+    private static void Lanes(StringBuilder o, TimelineLayout layout, MachineConfig machine)
     {
         o.Append("<g class=\"lanes\">\n");
         for (var cpu = 0; cpu < layout.Cpus; cpu++)
@@ -118,10 +122,29 @@ public static partial class TimelineSvg
                 .Append(CultureInfo.InvariantCulture,
                     $"<line x1=\"0\" y1=\"{N(layout.LaneBottom(cpu))}\" x2=\"{N(layout.Right)}\" y2=\"{N(layout.LaneBottom(cpu))}\" stroke=\"#d0d7de\" stroke-width=\"1\"/>")
                 .Append(CultureInfo.InvariantCulture,
-                    $"<text class=\"lane-label\" x=\"8\" y=\"{N(y + 4)}\" font-weight=\"600\" fill=\"#24292f\">CPU {cpu}</text></g>\n");
+                    $"<text class=\"lane-label\" x=\"8\" y=\"{N(y - 2)}\" font-weight=\"600\" fill=\"#24292f\">CPU {cpu}</text>")
+                .Append(CultureInfo.InvariantCulture,
+                    $"<text class=\"lane-caps\" x=\"8\" y=\"{N(y + 11)}\" font-size=\"9.5\" fill=\"{(Lacks(machine, cpu) ? "#cf222e" : "#57606a")}\">{E(Caps(machine, cpu))}</text></g>\n");
         }
 
         o.Append("</g>\n");
+    }
+
+    private static bool Lacks(MachineConfig machine, int cpu) =>
+        cpu < machine.CpuSpecs.Length && !(machine.CpuSpecs[cpu].Bbml2Detected && machine.CpuSpecs[cpu].Bbml2Hardware);
+
+    /// <summary>"BBML2_NOABORT", "no BBML2_NOABORT", or where detection and hardware differ, both.</summary>
+    private static string Caps(MachineConfig machine, int cpu)
+    {
+        if (cpu >= machine.CpuSpecs.Length) return "";
+        var c = machine.CpuSpecs[cpu];
+        return (c.Bbml2Detected, c.Bbml2Hardware) switch
+        {
+            (true, true) => "BBML2_NOABORT",
+            (false, false) => "no BBML2_NOABORT",
+            (true, false) => "admitted; hw aborts",
+            (false, true) => "not admitted; hw ok",
+        };
     }
 
     /// <summary>Cuts a label to what fits in <paramref name="width"/> pixels (about 6.3 per character at 11 px).</summary>

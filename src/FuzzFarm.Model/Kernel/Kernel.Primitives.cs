@@ -3,7 +3,17 @@ namespace FuzzFarm.Model;
 /// <summary>The guard primitives a variant calls; each read is a preemption point named after the kernel helper.</summary>
 public sealed partial class Kernel
 {
-    private bool Guard(Point point, bool live) => Decided(point, Record(point, live ? 1 : 0) != 0);
+    private bool Guard(Point point, bool live)
+    {
+        var value = Record(point, live ? 1 : 0) != 0;
+        if (_cur is not null && _depth == 0) _guardCoverage?.Count(point, value); // what a call reads (as logged), not force_pte_mapping()'s insides
+        return Decided(point, value);
+    }
+
+    private GuardCoverage? _guardCoverage;
+
+    /// <summary>Where live guard reads are counted (null: not counted). Observation only; see <see cref="Model.GuardCoverage"/>.</summary>
+    public GuardCoverage? GuardCoverage { get => _guardCoverage; set => _guardCoverage = value; }
 
     /// <summary>
     /// Notes a blackout or gating guard's answer as the running call's last decision (its guard path's end, part of a
@@ -63,7 +73,13 @@ public sealed partial class Kernel
 
     /// <summary>num_online_cpus(): the online mask only; a CPU with its MMU on but not yet online is not counted.</summary>
     public int NumOnlineCpus() =>
-        Replayed(out var v) ? Online(v) : Online(Record(Point.NumOnlineCpus, System.Numerics.BitOperations.PopCount(_online)));
+        Replayed(out var v) ? Online(v) : OnlineLive(Record(Point.NumOnlineCpus, System.Numerics.BitOperations.PopCount(_online)));
+
+    private int OnlineLive(long count)
+    {
+        if (_cur is not null && _depth == 0) _guardCoverage?.Count(Point.NumOnlineCpus, count > 1);
+        return Online(count);
+    }
 
     private int Online(long count)
     {

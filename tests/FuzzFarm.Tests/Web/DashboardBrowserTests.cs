@@ -95,7 +95,30 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
         var rate = await page.Locator("#exec-rate").InnerTextAsync();
         Assert.Matches(@"^[0-9][0-9,]*$", rate);
         Log($"dashboard: exec rate {rate} execs/s");
+
+        // Guard coverage: per version, how often each guard answered what (realm-v2 reads the finalized cap).
+        var guards = page.Locator("#guard-coverage");
+        await Expect(guards).ToBeVisibleAsync();
+        Assert.Equal(["D"], await guards.Locator("thead th.num").AllTextContentsAsync());
+        var capFalse = await guards.Locator("tr[data-guard=\"system_supports_bbml2_noabort:false\"] td.num").InnerTextAsync();
+        Assert.True(long.Parse(capFalse, NumberStyles.AllowThousands, CultureInfo.InvariantCulture) > 0, $"system_supports_bbml2_noabort() false: {capFalse}");
+        await Expect(guards.Locator("tr[data-guard=\"system_supports_bbml2_noabort:false\"] td").First).ToHaveTextAsync("system_supports_bbml2_noabort() false");
+
+        // Plots over time: they appear after two samples (5 s apart) and the page refreshes them every 10 s.
+        await Expect(page.Locator("svg#plot-rate")).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 30_000 });
+        foreach (var id in new[] { "plot-rate", "plot-features", "plot-root-causes" })
+        {
+            var plot = page.Locator($"svg#{id}");
+            await Expect(plot.Locator($"polyline.plot-line[data-series=\"{CampaignName}\"]")).ToHaveCountAsync(1);
+            await Expect(plot.Locator("text.plot-legend")).ToHaveTextAsync(CampaignName);
+        }
+
+        var points = (await page.Locator($"svg#plot-features polyline.plot-line").GetAttributeAsync("points"))!.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(points.Length >= 2, $"the features plot has {points.Length} point(s)");
+        await Expect(page.Locator("#machine-plots tbody tr")).ToHaveCountAsync(2); // one machine × two envs
         await Screenshot(page, "dashboard");
+        await ScreenshotOf(page.Locator("#plots"), "plots");
+        await ScreenshotOf(page.Locator("section.card", new PageLocatorOptions { Has = page.Locator("#guard-coverage") }), "guard-coverage");
     }
 
     /// <summary>Clicks the first TLB-conflict finding (realm-v2 on this machine finds one in seconds), else the first finding.</summary>
@@ -120,8 +143,21 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
         var svg = page.Locator("svg#timeline");
         await Expect(svg).ToBeVisibleAsync();
         Assert.Equal(Cpus, await svg.Locator(".lane").CountAsync());
-        Assert.Equal(["CPU 0", "CPU 1"], await svg.Locator(".lane text").AllTextContentsAsync());
+        Assert.Equal(["CPU 0", "CPU 1"], await svg.Locator(".lane .lane-label").AllTextContentsAsync());
+        // Readable without hovering: which CPU lacks BBML2_NOABORT (bbml2=0: only CPU 0 has it), the legend, the split.
+        Assert.Equal(["BBML2_NOABORT", "no BBML2_NOABORT"], await svg.Locator(".lane .lane-caps").AllTextContentsAsync());
+        var legend = string.Join(" | ", await svg.Locator(".legend text").AllTextContentsAsync());
+        foreach (var item in new[] { "boot phase", "trace event", "MMU on", "bring-up", "split", "violation", "this finding", "lacks BBML2_NOABORT" })
+            Assert.Contains(item, legend, StringComparison.Ordinal);
         Assert.True(await svg.Locator(".violation").CountAsync() >= 1, "the timeline shows no violation");
+        await Expect(svg.Locator("text.finding-label")).ToHaveCountAsync(1);
+        if (key.StartsWith("tlb-conflict", StringComparison.Ordinal))
+            await Expect(svg.Locator("text.split-label")).ToContainTextAsync("the violating split: split_");
+        var guards = page.Locator("#finding-guards");
+        await Expect(guards).ToBeVisibleAsync();
+        Assert.Equal(["this trace", "campaign on realm-v2"], await guards.Locator("thead th.num").AllTextContentsAsync());
+        Assert.True(await guards.Locator("tbody tr").CountAsync() >= 2, "the finding's guard coverage is empty");
+        await ScreenshotOf(page.Locator(".timeline-scroll"), "timeline");
         await Expect(page.Locator("#trace")).ToContainTextAsync("fuzzfarm-trace");
         Assert.Equal(VariantCatalog.All.Count, await page.Locator("#matrix tbody tr").CountAsync());
         await Expect(page.Locator("#matrix tbody tr[data-variant=\"realm-v2\"] td").Nth(1)).ToHaveTextAsync("yes");
@@ -182,6 +218,21 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
     }
 
     private static bool IsTlbConflict(FindingRecord f) => f.Invariant == "tlb-conflict";
+
+    /// <summary>One element (a section of the page) as its own picture, kept in docs/ like the page views.</summary>
+    private async Task ScreenshotOf(ILocator element, string name)
+    {
+        var path = Path.Combine(Corpus.RepoRoot, "artifacts", "web", name + ".png");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await element.ScreenshotAsync(new LocatorScreenshotOptions { Path = path });
+        Log($"screenshot: {path}");
+        if (Environment.GetEnvironmentVariable("FUZZFARM_DOCS_SCREENSHOTS") == "1")
+        {
+            var docs = Path.Combine(Corpus.RepoRoot, "docs", name + ".png");
+            await element.ScreenshotAsync(new LocatorScreenshotOptions { Path = docs });
+            Log($"screenshot: {docs}");
+        }
+    }
 
     private async Task Screenshot(IPage page, string name)
     {

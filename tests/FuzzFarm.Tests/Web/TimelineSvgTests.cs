@@ -56,8 +56,35 @@ public sealed class TimelineSvgTests
         var p = Draw(TraceParser.Parse(text), "realm-v2");
         var lanes = p.WithClass("lane").ToList();
         Assert.Equal(cpus, lanes.Count);
-        Assert.Equal(Enumerable.Range(0, cpus).Select(c => $"CPU {c}"), lanes.Select(l => l.Descendants(_svg + "text").Single().Value));
+        Assert.Equal(Enumerable.Range(0, cpus).Select(c => $"CPU {c}"), lanes.Select(l => l.Descendants(_svg + "text").First(t => (string?)t.Attribute("class") == "lane-label").Value));
         Assert.Equal(Enumerable.Range(0, cpus), lanes.Select(l => I(l, "data-cpu")));
+    }
+
+    [Fact]
+    public void LaneNotes_SayWhichCpuLacksBbml2NoAbort_AndWhereDetectionAndHardwareDiffer()
+    {
+        var text = File.ReadAllText(Corpus.PathOf("Z3"));
+        var machine = text.Split('\n').First(l => l.StartsWith("machine ", StringComparison.Ordinal));
+        var p = Draw(TraceParser.Parse(text.Replace(machine, "machine cpus=4 bbml2=0,2 bbml2-hw=0,1 ram=4G", StringComparison.Ordinal)), "realm-v2");
+        var notes = p.WithClass("lane-caps").Select(t => t.Value).ToList();
+        Assert.Equal(["BBML2_NOABORT", "not admitted; hw ok", "admitted; hw aborts", "no BBML2_NOABORT"], notes);
+        Assert.Equal(["#57606a", "#cf222e", "#cf222e", "#cf222e"], p.WithClass("lane-caps").Select(t => (string)t.Attribute("fill")!));
+    }
+
+    [Fact]
+    public void TheFindingsViolation_IsLabelled_AndSoIsTheSplitThatCausedIt()
+    {
+        var program = Corpus.Load("Z3");
+        var replay = Replayer.Replay(program, VariantCatalog.Get("realm-v2"), EnvMode.Adversarial);
+        var conflict = replay.Reported.First(v => v.Invariant == Invariant.TlbConflict);
+        var root = XDocument.Parse(TimelineSvg.Render(program, replay, v => v.Invariant == Invariant.TlbConflict)).Root!;
+        var labels = root.Descendants(_svg + "text").Where(t => (string?)t.Attribute("class") == "finding-label").ToList();
+        Assert.Equal($"tlb-conflict in {Points.Name(conflict.Where)}", Assert.Single(labels).Value);
+        var split = Assert.Single(root.Descendants(_svg + "text"), t => (string?)t.Attribute("class") == "split-label");
+        Assert.Equal($"the violating split: {Points.Name(conflict.Where)}", split.Value);
+        // Without a finding to point at, nothing is labelled.
+        var plain = XDocument.Parse(TimelineSvg.Render(program, replay)).Root!;
+        Assert.DoesNotContain(plain.Descendants(_svg + "text"), t => (string?)t.Attribute("class") is "finding-label" or "split-label");
     }
 
     [Fact]
