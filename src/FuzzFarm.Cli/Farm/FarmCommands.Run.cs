@@ -1,9 +1,8 @@
-using System.Diagnostics;
-using System.Globalization;
 using FuzzFarm.Farm;
 using FuzzFarm.Host;
 using FuzzFarm.Variants;
 using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
 
 namespace FuzzFarm.Cli.Commands;
 
@@ -33,26 +32,31 @@ internal static partial class FarmCommands
             + (options.LogFile is { } log ? $" (silo log: {log}; --verbose shows it here)" : ""));
         if (hold.StaleTemporaryFiles > 0) stdout.WriteLine($"removed {hold.StaleTemporaryFiles} temporary file(s) an interrupted run left");
         if (FuzzFarmSilo.HttpAddress(app) is { } web) stdout.WriteLine($"dashboard: {web} (live while the campaign runs; Prometheus metrics at {new Uri(web, "metrics")})");
-        var clock = Stopwatch.StartNew();
         var status = campaign.Start(spec).GetAwaiter().GetResult();
         stdout.WriteLine($"campaign '{name}': {status.Machines.Count} machine grains ({spec.Machines.Count} machines × {spec.Variants.Count} variants × {spec.Envs.Count} envs), seed {seed}");
         stdout.Flush();
-        var lastExecs = status.Executions;
-        var lastTime = clock.Elapsed.TotalSeconds;
-        while (!stop.Requested && (seconds is null || clock.Elapsed.TotalSeconds < seconds))
+        var screen = new RunScreen(name, seed);
+        // A terminal gets the screen, redrawn in place; a pipe or a log one line per poll.
+        if (!Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out) && !CliApp.Verbose)
         {
-            stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(2));
-            if (stop.Requested) break;
-            status = campaign.Status().GetAwaiter().GetResult();
-            var now = clock.Elapsed.TotalSeconds;
-            var rate = (status.Executions - lastExecs) / Math.Max(now - lastTime, 1e-9);
-            (lastExecs, lastTime) = (status.Executions, now);
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"[{now,6:F0}s] execs {status.Executions,12:N0}  {rate,9:N0}/s  findings {status.Findings,4}  machines {status.Machines.Count(m => m.Running)}/{status.Machines.Count}  outbox {status.Machines.Sum(m => m.Outbox)}"));
-            stdout.Flush();
-            if (status.State == "finished") break;
+            screen.Update(status);
+            AnsiConsole.Live(screen.Screen()).AutoClear(false).Start(live =>
+            {
+                while (Poll(campaign, screen, stop, seconds))
+                    live.UpdateTarget(screen.Screen());
+                live.UpdateTarget(screen.Screen());
+            });
+        }
+        else
+        {
+            while (Poll(campaign, screen, stop, seconds))
+            {
+                stdout.WriteLine(screen.Line());
+                stdout.Flush();
+            }
         }
 
+        stdout.WriteLine(screen.Line());
         stdout.WriteLine("stopping: machine grains deliver what they hold…");
         stdout.Flush();
         campaign.Stop().GetAwaiter().GetResult();
@@ -64,5 +68,16 @@ internal static partial class FarmCommands
         stdout.Flush();
         using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5))) app.StopAsync(limit.Token).GetAwaiter().GetResult();
         return failOnFinding && findings.Any(f => VerdictGrid.Kind(f) <= 1) ? ExitCodes.Violation : ExitCodes.Clean;
+    }
+
+    /// <summary>Waits for the next poll (2 s), reads the status; false when the campaign is over or a stop was asked.</summary>
+    private static bool Poll(ICampaignGrain campaign, RunScreen screen, StopSignal stop, double? seconds)
+    {
+        if (stop.Requested || (seconds is { } limit && screen.Elapsed >= limit)) return false;
+        stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(2));
+        if (stop.Requested) return false;
+        var status = campaign.Status().GetAwaiter().GetResult();
+        screen.Update(status);
+        return status.State != "finished";
     }
 }
