@@ -154,7 +154,7 @@ images_done=$SECONDS
 health_pid=$!
 
 containers() { podman ps -a --filter "label=com.docker.compose.project=$project" --filter "label=com.docker.compose.service=$1" --format '{{.Names}}' | sort; }
-health() { podman inspect --format '{{.State.Health.Status}}' "$1" 2>/dev/null || echo none; }
+health() { podman inspect --format '{{.state.Health.Status}}' "$1" 2>/dev/null || echo none; }
 silo_healthy() { [ "$(health "$1")" = healthy ]; }
 any_silo() { for c in $(containers silo); do silo_healthy "$c" && { echo "$c"; return; }; done; containers silo | sed -n 1p; }
 ff() { podman exec "$(any_silo)" dotnet /app/fuzzfarm.dll "$@"; }
@@ -165,7 +165,7 @@ status_json() {
   local out
   for _ in 1 2 3 4 5; do
     out=$({ ff campaign status --name default --json 2>"$work/status.err" || true; } | json_part)
-    [ -n "$out" ] && jq -e .State <<<"$out" >/dev/null 2>&1 && { echo "$out"; return; }
+    [ -n "$out" ] && jq -e .state <<<"$out" >/dev/null 2>&1 && { echo "$out"; return; }
     sleep 3
   done
   sed 's/^/    status: /' "$work/status.err" | tail -n 5 >&2
@@ -181,7 +181,7 @@ deadline=$((SECONDS + 300))
 while :; do
   healthy=0
   for c in $(containers silo); do silo_healthy "$c" && healthy=$((healthy + 1)); done
-  client_state=$(podman inspect --format '{{.State.Status}} {{.State.ExitCode}}' "$client" 2>/dev/null || echo "missing -")
+  client_state=$(podman inspect --format '{{.state.Status}} {{.state.ExitCode}}' "$client" 2>/dev/null || echo "missing -")
   [ "$healthy" -eq "$silos" ] && [ "$client_state" = "exited 0" ] && break
   [ "$SECONDS" -ge "$deadline" ] && break
   sleep 2
@@ -200,9 +200,9 @@ log "membership in Redis ($members_key): $active active silo(s)"
 check "two silos Active in one cluster's membership table" [ "$active" -eq "$silos" ]
 
 status=$(status_json)
-state=$(jq -r .State <<<"$status")
-machines=$(jq '.Machines | length' <<<"$status")
-log "campaign default: $state, $machines machine grains on $(jq -r '[.Machines[].Silo] | unique | length' <<<"$status") silo(s)"
+state=$(jq -r .state <<<"$status")
+machines=$(jq '.machines | length' <<<"$status")
+log "campaign default: $state, $machines machine grains on $(jq -r '[.machines[].silo] | unique | length' <<<"$status") silo(s)"
 check "campaign 'default' running" [ "$state" = running ]
 
 scraped=0
@@ -227,16 +227,16 @@ check "findings arrive" [ "$findings_early" -gt 0 ]
 
 # Faults: SIGKILL the silo holding the most machine grains, start it again; then restart Redis.
 status=$(status_json)
-busiest_ip=$(jq -r '[.Machines[].Silo | select(startswith("S")) | ltrimstr("S") | split(":")[0]] | group_by(.) | max_by(length) | .[0]' <<<"$status")
+busiest_ip=$(jq -r '[.machines[].silo | select(startswith("S")) | ltrimstr("S") | split(":")[0]] | group_by(.) | max_by(length) | .[0]' <<<"$status")
 victim=""
 for c in $(containers silo); do
   [ "$(podman inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$c")" = "$busiest_ip" ] && victim=$c
 done
 [ -n "$victim" ] || victim=$(containers silo | sed -n 1p)
-log "podman kill $victim ($busiest_ip, $(jq --arg ip "S$busiest_ip:" '[.Machines[] | select(.Silo | startswith($ip))] | length' <<<"$status") machine grains)"
+log "podman kill $victim ($busiest_ip, $(jq --arg ip "S$busiest_ip:" '[.machines[] | select(.silo | startswith($ip))] | length' <<<"$status") machine grains)"
 quiet_podman kill "$victim" >/dev/null
 sleep 3
-[ "$(podman inspect --format '{{.State.Running}}' "$victim")" = true ] || quiet_podman start "$victim" >/dev/null
+[ "$(podman inspect --format '{{.state.Running}}' "$victim")" = true ] || quiet_podman start "$victim" >/dev/null
 for _ in $(seq 1 60); do silo_healthy "$victim" && break; sleep 2; done
 log "$victim back: $(health "$victim")"
 check "killed silo healthy again" silo_healthy "$victim"
@@ -254,10 +254,10 @@ ff campaign stop --name default >/dev/null 2>&1 || ff campaign stop --name defau
 drained=false
 for _ in $(seq 1 60); do
   status=$(status_json)
-  if [ -n "$status" ] && jq -e '(.Machines | length) > 0 and all(.Machines[]; .Outbox == 0 and .Silo != "unreachable")' <<<"$status" >/dev/null; then drained=true; break; fi
+  if [ -n "$status" ] && jq -e '(.machines | length) > 0 and all(.machines[]; .outbox == 0 and .silo != "unreachable")' <<<"$status" >/dev/null; then drained=true; break; fi
   sleep 2
 done
-log "campaign $(jq -r .State <<<"$status"): $(jq -r .Executions <<<"$status") executions, outboxes $(jq '[.Machines[].Outbox] | add' <<<"$status")"
+log "campaign $(jq -r .state <<<"$status"): $(jq -r .executions <<<"$status") executions, outboxes $(jq '[.machines[].outbox] | add' <<<"$status")"
 check "outboxes drained after stop" $drained
 
 # Ledger (aggregator) vs journals (every report a machine grain made durable).
@@ -267,15 +267,15 @@ cat "$work"/journal/*.log 2>/dev/null >"$work/journal.tsv" || true
 findings=$(jq length "$work/findings.json")
 journal_lines=$(wc -l <"$work/journal.tsv")
 reports=$(cut -f1,2 "$work/journal.tsv" | sort -u | wc -l)
-jq -r '.[].SignatureKey' "$work/findings.json" | sort >"$work/ledger-keys"
+jq -r '.[].signature_key' "$work/findings.json" | sort >"$work/ledger-keys"
 lost=$(cut -f3 "$work/journal.tsv" | sort -u | comm -23 - <(sort -u "$work/ledger-keys") | wc -l)
 dup_signatures=$(uniq -d "$work/ledger-keys" | wc -l)
 reused=$(sort -u "$work/journal.tsv" | cut -f1,2 | uniq -d | wc -l)   # one (machine, sequence), two signatures
-undercounted=$(jq -r '.[] | "\(.SignatureKey)\t\(.Hits)"' "$work/findings.json" | sort >"$work/hits"
+undercounted=$(jq -r '.[] | "\(.signature_key)\t\(.hits)"' "$work/findings.json" | sort >"$work/hits"
   sort -t $'\t' -u -k1,2 "$work/journal.tsv" | cut -f3 | sort | uniq -c | awk '{ print $2 "\t" $1 }' | sort \
     | join -t $'\t' - "$work/hits" | awk -F'\t' '$3 < $2' | wc -l)
 duplicated=$((dup_signatures + reused))
-hits=$(jq '[.[].Hits] | add // 0' "$work/findings.json")
+hits=$(jq '[.[].hits] | add // 0' "$work/findings.json")
 log "ledger: $findings finding(s), $hits hit(s); journals: $journal_lines line(s), $reports distinct durable report(s) (machine, sequence) from $(ls "$work/journal" | wc -l) silo journal(s)"
 # Hits no journal line accounts for: not asserted. A silo journals a report only after its own state write succeeds;
 # a write that timed out during the Redis restart but landed, then delivered by the next activation, is counted

@@ -23,8 +23,8 @@ internal static partial class BenchCommand
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file" };
-        var seconds = new Option<double>("--seconds") { Description = "Measurement time for (a)", DefaultValueFactory = _ => 10 };
+        var json = new JsonOut("the figures");
+        var seconds = new Option<double>("--max-seconds", "--seconds") { Description = "Measurement time for (a)", DefaultValueFactory = _ => 10 };
         var seeds = new Option<int>("--seeds") { Description = "Seeds for the time to first finding (c)", DefaultValueFactory = _ => 20 };
         var aflSeconds = new Option<int>("--afl-seconds") { Description = "AFL++ run for (b)", DefaultValueFactory = _ => 60 };
         var aflSeeds = new Option<int?>("--afl-seeds") { Description = "AFL++ runs for (c) (default: --seeds)" };
@@ -32,13 +32,15 @@ internal static partial class BenchCommand
         var noAfl = new Option<bool>("--no-afl") { Description = "Skip AFL++ (its figures are null)" };
         var depth = new Option<int>("--depth") { Description = "Depth of the proof in (d)", DefaultValueFactory = _ => 8 };
         var partial = new Option<string?>("--partial") { Description = "(internal) the instrumented half writes (a)-(c) here", Hidden = true };
-        var command = new Command("bench", "Benchmark the engine against AFL++ (prints a table; --json writes the figures)")
+        var command = new Command("bench", "Benchmark the engine against AFL++ (prints a table; --json gives the figures)")
         {
-            json, seconds, seeds, aflSeconds, aflSeeds, aflCap, noAfl, depth, partial,
+            seconds, seeds, aflSeconds, aflSeeds, aflCap, noAfl, depth, partial,
         };
+        foreach (var o in json.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
-            if (parse.GetValue(seconds) is <= 0 or > 3600) throw new UsageException("--seconds must be in (0, 3600]");
+            var text = json.Text(parse, stdout, stderr);
+            if (parse.GetValue(seconds) is <= 0 or > 3600) throw new UsageException("--max-seconds must be in (0, 3600]");
             if (parse.GetValue(seeds) is < 1 or > 1000) throw new UsageException("--seeds must be 1..1000");
             if (parse.GetValue(aflSeconds) is < 5 or > 86400) throw new UsageException("--afl-seconds must be 5..86400");
             if (parse.GetValue(aflSeeds) is < 1 or > 1000) throw new UsageException("--afl-seeds must be 1..1000");
@@ -50,7 +52,7 @@ internal static partial class BenchCommand
             if (parse.GetValue(partial) is { } partialPath)
             {
                 // The instrumented half: (a)-(c) with SharpFuzz edges, figures to a file for the other half.
-                File.WriteAllText(partialPath, Json(RunFuzzing(settings, stdout)));
+                File.WriteAllText(partialPath, Json(RunFuzzing(settings, text)));
                 return ExitCodes.Clean;
             }
 
@@ -59,7 +61,7 @@ internal static partial class BenchCommand
             // counters, and exhaustive search does not use edge coverage.
             Figures figures;
             var tmp = Path.Combine(Path.GetTempPath(), $"fuzzfarm-bench-{Environment.ProcessId}.json");
-            var code = InstrumentedContext.TryRun([.. parse.Tokens.Select(t => t.Value), "--partial", tmp], stdout, stderr, out var why);
+            var code = InstrumentedContext.TryRun([.. parse.Tokens.Select(t => t.Value), "--partial", tmp], text, stderr, out var why);
             if (code is not null && File.Exists(tmp))
             {
                 figures = Figures.FromJson(File.ReadAllText(tmp));
@@ -68,12 +70,12 @@ internal static partial class BenchCommand
             else
             {
                 stderr.WriteLine($"fuzzfarm: {why ?? "the instrumented half failed"}; measuring without edge coverage");
-                figures = RunFuzzing(settings, stdout);
+                figures = RunFuzzing(settings, text);
             }
 
-            RunExplore(settings, figures, stdout);
-            WriteTable(stdout, figures);
-            if (parse.GetValue(json) is { } path) File.WriteAllText(path, Json(figures));
+            RunExplore(settings, figures, text);
+            if (!json.ToStdout(parse)) WriteTable(stdout, figures);
+            json.Emit(parse, stdout, Json(figures));
             return ExitCodes.Clean;
         });
         return command;

@@ -16,7 +16,16 @@ internal static class CommonOptions
 
     public static Option<string?> MachineOf() => new("--machine-of") { Description = "Take the machine from this trace's header" };
 
-    public static Option<string?> Env(string fallback) => new("--env") { Description = $"strict or adversarial (default: {fallback})" };
+    /// <summary>
+    /// The one default environment: strict (only the kernel's own callers and timings). A trace's env line is its own
+    /// choice and wins over this default; --env wins over both. Campaigns run both unless told otherwise.
+    /// </summary>
+    public const EnvMode DefaultEnv = EnvMode.Strict;
+
+    public static Option<string?> Env() => new("--env") { Description = "strict or adversarial (default: strict)" };
+
+    /// <summary>--env on commands that read traces: the trace's env line, else the default.</summary>
+    public static Option<string?> TraceEnv() => new("--env") { Description = "strict or adversarial (default: the trace's env line, else strict)" };
 
     public static Option<string?> Invariant() => new("--invariant") { Description = "Invariant id(s), comma-separated (default: all)" };
 

@@ -21,7 +21,7 @@ internal static class ExploreCommand
         var depth = new Option<int>("--depth") { Description = "Most events per program", Required = true };
         var machine = CommonOptions.Machine();
         var machineOf = CommonOptions.MachineOf();
-        var env = CommonOptions.Env("strict");
+        var env = CommonOptions.Env();
         var invariant = CommonOptions.Invariant();
         var maxStates = new Option<long?>("--max-states") { Description = "Give up after this many distinct states (default 20,000,000)" };
         var outDir = new Option<string?>("--out") { Description = "Write the violating programs here (.trace + .json)" };

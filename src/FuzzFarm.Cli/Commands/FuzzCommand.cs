@@ -23,18 +23,19 @@ internal static class FuzzCommand
         var machine = CommonOptions.Machine();
         var machineOf = CommonOptions.MachineOf();
         var swarm = new Option<bool>("--swarm") { Description = "Draw machine shapes from the seed (a new one every 20,000 executions)" };
-        var env = CommonOptions.Env("strict");
+        var env = CommonOptions.Env();
         var seed = new Option<string?>("--seed") { Description = "Campaign seed (default 0); the same seed gives the same findings in the same order" };
         var maxExecs = new Option<long?>("--max-execs") { Description = "Stop after this many executions" };
         var maxSeconds = new Option<double?>("--max-seconds") { Description = "Stop after this many seconds (default 10 when no budget is given)" };
         var outDir = new Option<string>("--out") { Description = "Where findings go (.trace + .json each)", DefaultValueFactory = _ => "findings" };
         var invariant = CommonOptions.Invariant();
         var noEdges = new Option<bool>("--no-edges") { Description = "Model-state coverage only (skip SharpFuzz instrumentation)" };
-        var json = new Option<string?>("--json") { Description = "Also write the summary as JSON to this file" };
+        var json = new JsonOut("the summary");
         var command = new Command("fuzz", "Coverage-guided fuzzing of event programs against one variant")
         {
-            variant, machine, machineOf, swarm, env, seed, maxExecs, maxSeconds, outDir, invariant, noEdges, json,
+            variant, machine, machineOf, swarm, env, seed, maxExecs, maxSeconds, outDir, invariant, noEdges,
         };
+        foreach (var o in json.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var options = new FuzzOptions
@@ -64,12 +65,12 @@ internal static class FuzzCommand
                 stderr.WriteLine($"fuzzfarm: {why}");
             }
 
-            return Run(options, execBudget, timeBudget, parse.GetRequiredValue(outDir), parse.GetValue(json), !parse.GetValue(noEdges), stdout, stderr);
+            return Run(options, execBudget, timeBudget, parse.GetRequiredValue(outDir), json.ToStdout(parse), json.Text(parse, stdout, stderr), w => json.Emit(parse, stdout, w), !parse.GetValue(noEdges), stderr);
         });
         return command;
     }
 
-    private static int Run(FuzzOptions options, long? execBudget, double? timeBudget, string outDir, string? jsonPath, bool edges, TextWriter stdout, TextWriter stderr)
+    private static int Run(FuzzOptions options, long? execBudget, double? timeBudget, string outDir, bool jsonOnStdout, TextWriter stdout, Action<Action<TextWriter>> emitJson, bool edges, TextWriter stderr)
     {
         using var stop = StopSignal.Listen(stderr, "finishing the slice and printing the summary");
         using var edgeObserver = edges && InstrumentedContext.Active ? EdgeCoverageObserver.TryAcquire(Instrumenter.MapSize) : null;
@@ -82,6 +83,7 @@ internal static class FuzzCommand
         listener.Session = session;
         var clock = Stopwatch.StartNew();
         var interactive = !Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out);
+        // With --json, stdout is the document: this run's text goes to stderr (stdout here), the summary table is not printed.
         var nextReport = 1.0;
         while (!stop.Requested)
         {
@@ -102,8 +104,8 @@ internal static class FuzzCommand
         var seconds = clock.Elapsed.TotalSeconds;
         if (interactive) stdout.WriteLine();
         stdout.WriteLine(Progress(session, seconds));
-        WriteSummary(stdout, session, seconds, outDir);
-        if (jsonPath is not null) WriteJson(jsonPath, session, seconds, written);
+        if (!jsonOnStdout) WriteSummary(stdout, session, seconds, outDir);
+        emitJson(w => WriteJson(w, session, seconds, written));
         return session.Findings.Count > 0 ? ExitCodes.Violation : ExitCodes.Clean;
     }
 
@@ -149,10 +151,19 @@ internal static class FuzzCommand
         stdout.WriteLine($"findings written to {Path.GetFullPath(outDir)}");
     }
 
-    private static void WriteJson(string path, FuzzSession s, double seconds, List<string> written)
+    private static void WriteJson(TextWriter output, FuzzSession s, double seconds, List<string> written)
     {
-        using var stream = File.Create(path);
-        using var w = new System.Text.Json.Utf8JsonWriter(stream, new System.Text.Json.JsonWriterOptions { Indented = true });
+        using var stream = new MemoryStream();
+        using (var w = new System.Text.Json.Utf8JsonWriter(stream, new System.Text.Json.JsonWriterOptions { Indented = true }))
+        {
+            WriteJson(w, s, seconds, written);
+        }
+
+        output.Write(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    private static void WriteJson(System.Text.Json.Utf8JsonWriter w, FuzzSession s, double seconds, List<string> written)
+    {
         w.WriteStartObject();
         w.WriteNumber("seed", s.Options.Seed);
         w.WriteString("variant", s.Options.Variant.Id);
@@ -164,6 +175,9 @@ internal static class FuzzCommand
         w.WriteNumber("corpus", s.CorpusCount);
         w.WriteNumber("duplicates", s.Duplicates);
         w.WriteNumber("replay_dropped", s.ReplayDropped);
+        w.WriteStartObject("guards"); // live guard reads by answer, e.g. "cpus_read_trylock:false"
+        foreach (var (k, v) in s.Guards.ToDictionary()) w.WriteNumber(k, v);
+        w.WriteEndObject();
         w.WriteStartArray("findings");
         foreach (var f in s.Findings) FindingFiles.WriteJson(w, f, null);
         w.WriteEndArray();

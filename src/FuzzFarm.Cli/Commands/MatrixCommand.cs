@@ -17,9 +17,10 @@ internal static class MatrixCommand
     public static Command Create(TextWriter stdout)
     {
         var target = new Argument<string>("DIR|TRACE") { Description = "A .trace file or a folder of them (for example a fuzz --out folder)" };
-        var env = CommonOptions.Env("each trace's env, else adversarial");
-        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
-        var command = new Command("matrix", "Variant matrix of findings: where each reproduces, introduced in / fixed in") { target, env, json };
+        var env = CommonOptions.TraceEnv();
+        var json = new JsonOut("the matrix");
+        var command = new Command("matrix", "Variant matrix of findings: where each reproduces, introduced in / fixed in") { target, env };
+        foreach (var o in json.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var path = parse.GetRequiredValue(target);
@@ -31,13 +32,13 @@ internal static class MatrixCommand
             foreach (var file in files)
             {
                 var program = TraceLoader.Load(file);
-                var envMode = CommonOptions.ParseEnv(parse.GetValue(env), program.Env ?? EnvMode.Adversarial);
+                var envMode = CommonOptions.ParseEnv(parse.GetValue(env), program.Env ?? CommonOptions.DefaultEnv);
                 foreach (var invariant in BrokenInvariants(program, envMode))
                     rows.Add((file, VariantMatrix.Row(program.Machine, program.Events.AsSpan(), invariant, envMode, VariantCatalog.All)));
             }
 
-            if (parse.GetValue(json)) WriteJson(stdout, rows);
-            else WriteText(stdout, rows);
+            if (!json.ToStdout(parse)) WriteText(stdout, rows);
+            json.Emit(parse, stdout, w => WriteJson(w, rows));
             return rows.Count > 0 ? ExitCodes.Violation : ExitCodes.Clean;
         });
         return command;

@@ -16,7 +16,7 @@ internal static class MinimizeCommand
     {
         var trace = new Argument<string>("TRACE") { Description = "A .trace file that shows a violation" };
         var variant = new Option<string?>("--variant") { Description = "Variant id (default: the trace's variant header)" };
-        var env = CommonOptions.Env("the trace's env, else adversarial");
+        var env = CommonOptions.TraceEnv();
         var invariant = new Option<string?>("--invariant") { Description = "Which violation to keep, by invariant id (default: the first the run reports)" };
         var outFile = new Option<string?>("--out") { Description = "Write the minimized trace here instead of stdout" };
         var command = new Command("minimize", "Shrink a failing trace to a 1-minimal one with the same signature")
@@ -30,7 +30,7 @@ internal static class MinimizeCommand
             var variantId = parse.GetValue(variant) ?? program.Variant
                 ?? throw new UsageException($"{path}: the trace names no variant; pass --variant");
             var v = CommonOptions.Variant(variantId);
-            var envMode = CommonOptions.ParseEnv(parse.GetValue(env), program.Env ?? EnvMode.Adversarial);
+            var envMode = CommonOptions.ParseEnv(parse.GetValue(env), program.Env ?? CommonOptions.DefaultEnv);
             var wanted = CommonOptions.ParseInvariants(parse.GetValue(invariant));
             var machine = new Machine(program.Machine, v);
             machine.Run(program.Events.AsSpan());

@@ -18,8 +18,8 @@ internal static class ReplayCommand
         {
             Description = "Variant id, or 'all' (default: the trace's variant header, else all)",
         };
-        var env = new Option<string?>("--env") { Description = "strict or adversarial (default: the trace's env, else adversarial)" };
-        var json = new Option<bool>("--json") { Description = "Print one JSON document instead of text" };
+        var env = CommonOptions.TraceEnv();
+        var json = new JsonOut("the replay");
         var noTimeline = new Option<bool>("--no-timeline") { Description = "Leave the per-CPU timeline out" };
         var timelineLimit = new Option<int>("--timeline-limit")
         {
@@ -28,21 +28,22 @@ internal static class ReplayCommand
         };
         var command = new Command("replay", "Run a trace on one or every variant and report what the oracle saw")
         {
-            trace, variant, env, json, noTimeline, timelineLimit,
+            trace, variant, env, noTimeline, timelineLimit,
         };
+        foreach (var o in json.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var path = parse.GetRequiredValue(trace);
             if (Directory.Exists(path))
             {
                 var matrix = ReplayMatrix.Run(path, parse.GetValue(variant), ParseEnv(parse.GetValue(env)));
-                if (parse.GetValue(json)) ReplayMatrix.WriteJson(stdout, matrix);
-                else ReplayMatrix.WriteText(stdout, path, matrix);
+                if (!json.ToStdout(parse)) ReplayMatrix.WriteText(stdout, path, matrix);
+                json.Emit(parse, stdout, w => ReplayMatrix.WriteJson(w, matrix));
                 return matrix.Any(t => t.Results.Any(r => r.HasViolation)) ? ExitCodes.Violation : ExitCodes.Clean;
             }
 
             var program = TraceLoader.Load(path);
-            var envMode = ParseEnv(parse.GetValue(env)) ?? program.Env ?? EnvMode.Adversarial;
+            var envMode = ParseEnv(parse.GetValue(env)) ?? program.Env ?? CommonOptions.DefaultEnv;
             var variants = TraceLoader.SelectVariants(parse.GetValue(variant) ?? program.Variant ?? "all");
             // One variant at a time, written and dropped: memory holds one capped timeline, not all of them.
             var limit = parse.GetValue(noTimeline) ? 0 : parse.GetValue(timelineLimit);
@@ -54,8 +55,8 @@ internal static class ReplayCommand
                 violation |= run.Replay.HasViolation;
                 return run;
             });
-            if (parse.GetValue(json)) ReplayJson.Write(stdout, path, program, envMode, results, limit > 0);
-            else ReplayText.Write(stdout, path, program, envMode, results, limit > 0, limit);
+            if (!json.ToStdout(parse)) ReplayText.Write(stdout, path, program, envMode, results, limit > 0, limit);
+            json.Emit(parse, stdout, w => ReplayJson.Write(w, path, program, envMode, results, limit > 0)); // replayed again for the file: runs are deterministic
             return violation ? ExitCodes.Violation : ExitCodes.Clean;
         });
         return command;

@@ -23,11 +23,12 @@ internal static class VerdictsCommand
         var depth = new Option<int>("--depth") { Description = "Explorer depth per such cell (0: no exploration)", DefaultValueFactory = _ => 4 };
         var maxStates = new Option<long>("--max-states") { Description = "The explorer gives up after this many states per cell", DefaultValueFactory = _ => 200_000 };
         var versions = new Option<string?>("--versions") { Description = "Comma-separated version ids (default: every version)" };
-        var json = new Option<bool>("--json") { Description = "Print the table as JSON" };
+        var json = new JsonOut("the table");
         var command = new Command("verdicts", "Verdict table: root causes × versions, each cell reproduced, proved absent to depth k, or not found in N execs")
         {
-            target, execs, depth, maxStates, versions, json,
+            target, execs, depth, maxStates, versions,
         };
+        foreach (var o in json.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             using var stop = StopSignal.Listen(stderr, "finishing the cells in progress; the rest say \"not searched\"; then the table");
@@ -53,8 +54,8 @@ internal static class VerdictsCommand
             var rows = new VerdictRow[causes.Count];
             Parallel.For(0, causes.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
                 i => rows[i] = Verdicts.Row(causes[i].Programs, causes[i].Cause, list, budget));
-            if (parse.GetValue(json)) WriteJson(stdout, rows, list, budget);
-            else WriteText(stdout, rows, list, budget);
+            if (!json.ToStdout(parse)) WriteText(stdout, rows, list, budget);
+            json.Emit(parse, stdout, w => WriteJson(w, rows, list, budget));
             return ExitCodes.Clean;
         });
         return command;

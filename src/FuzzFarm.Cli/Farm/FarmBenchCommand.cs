@@ -30,24 +30,30 @@ internal static partial class FarmBenchCommand
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file" };
-        var seconds = new Option<double>("--seconds") { Description = "Measurement time per figure", DefaultValueFactory = _ => 8 };
-        var command = new Command("farm-bench", "Benchmark the farm: grain overhead, aggregator ingest, 1 vs 2 silos, scrapes under load") { json, seconds };
+        var json = new JsonOut("the figures");
+        var seconds = new Option<double>("--max-seconds", "--seconds") { Description = "Measurement time per figure", DefaultValueFactory = _ => 8 };
+        var command = new Command("farm-bench", "Benchmark the farm: grain overhead, aggregator ingest, 1 vs 2 silos, scrapes under load") { seconds };
+        foreach (var o in json.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var s = parse.GetValue(seconds);
-            if (s is < 2 or > 600) throw new UsageException("--seconds must be 2..600");
+            var text = json.Text(parse, stdout, stderr);
+            if (s is < 2 or > 600) throw new UsageException("--max-seconds must be 2..600");
             var f = new Dictionary<string, object?>();
             using var stop = StopSignal.Listen(stderr, "finishing this phase and printing the figures so far");
             foreach (var phase in new Action<Dictionary<string, object?>, double, TextWriter>[] { GrainOverhead, Ingest, Scaling, ScrapeUnderLoad })
             {
                 if (stop.Requested) break;
-                phase(f, s, stdout);
+                phase(f, s, text);
             }
 
-            stdout.WriteLine();
-            foreach (var (k, v) in f) stdout.WriteLine($"{k,-36} {Convert.ToString(v, CultureInfo.InvariantCulture)}");
-            if (parse.GetValue(json) is { } path) File.WriteAllText(path, JsonSerializer.Serialize(f, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            if (!json.ToStdout(parse))
+            {
+                stdout.WriteLine();
+                foreach (var (k, v) in f) stdout.WriteLine($"{k,-36} {Convert.ToString(v, CultureInfo.InvariantCulture)}");
+            }
+
+            json.Emit(parse, stdout, JsonSerializer.Serialize(f, new JsonSerializerOptions { WriteIndented = true }));
             return ExitCodes.Clean;
         });
         return command;

@@ -142,7 +142,11 @@ internal static partial class FarmCommands
     public static Command Campaign(TextWriter stdout)
     {
         var command = new Command("campaign", "Cluster client: start, status, stop, findings");
-        var host = NewHostArgs(redisRequired: false);
+        // A client needs only where the cluster is: Redis (cluster mode) or the local silo's gateway, and the cluster id.
+        var redis = Text("--redis", "Redis HOST:PORT of the cluster (default: the local silo's gateway)", null);
+        var gatewayPort = Number("--gateway-port", "The local silo's gateway port (default 30000)", 30000);
+        var clusterId = Text("--cluster-id", "Cluster id (default fuzzfarm)", "fuzzfarm")!;
+        FuzzFarmHostOptions Client(ParseResult p) => new() { Redis = p.GetValue(redis), GatewayPort = p.GetValue(gatewayPort), ClusterId = p.GetValue(clusterId)! };
         var name = new Option<string>("--name") { Description = "Campaign name (default 'default')", DefaultValueFactory = _ => "default" };
         var machines = new Option<string[]>("--machine") { Description = "Machine spec or 'swarm' (repeatable; default: the run defaults)", AllowMultipleArgumentsPerToken = false };
         var variants = new Option<string?>("--variants") { Description = "Comma-separated variant ids (default: all)" };
@@ -150,15 +154,18 @@ internal static partial class FarmCommands
         var maxSeconds = new Option<double?>("--max-seconds") { Description = "Time budget" };
         var maxExecs = new Option<long?>("--max-execs") { Description = "Executions per machine grain" };
         var seed = new Option<string?>("--seed") { Description = "Campaign seed" };
-        var json = new Option<bool>("--json") { Description = "JSON output" };
+        var statusJson = new JsonOut("the status");
+        var findingsJson = new JsonOut("the findings");
 
         var start = new Command("start", "Start a campaign") { name, machines, variants, envs, maxSeconds, maxExecs, seed };
-        var status = new Command("status", "Campaign progress") { name, json };
+        var status = new Command("status", "Campaign progress") { name };
         var stop = new Command("stop", "Stop a campaign") { name };
-        var findings = new Command("findings", "The aggregator's findings, one per root cause, and the verdict table of campaign --name") { name, json };
+        var findings = new Command("findings", "The aggregator's findings, one per root cause, and the verdict table of campaign --name") { name };
+        foreach (var o in statusJson.All) status.Options.Add(o);
+        foreach (var o in findingsJson.All) findings.Options.Add(o);
         foreach (var c in new[] { start, status, stop, findings })
         {
-            foreach (var o in host.All) c.Options.Add(o);
+            foreach (var o in new Option[] { redis, gatewayPort, clusterId }) c.Options.Add(o);
             command.Subcommands.Add(c);
         }
 
@@ -176,7 +183,7 @@ internal static partial class FarmCommands
             };
             foreach (var v in spec.Variants) CommonOptions.Variant(v);
             if (CampaignGrain.Problems(spec) is { Count: > 0 } problems) throw new UsageException(string.Join("; ", problems));
-            return WithClient(host.Read(parse), async client =>
+            return WithClient(Client(parse), async client =>
             {
                 var s = await client.GetGrain<ICampaignGrain>(parse.GetRequiredValue(name)).Start(spec);
                 if (s.AlreadyRunning)
@@ -189,11 +196,11 @@ internal static partial class FarmCommands
                 return ExitCodes.Clean;
             });
         });
-        status.SetAction(parse => WithClient(host.Read(parse), async client =>
+        status.SetAction(parse => WithClient(Client(parse), async client =>
         {
             var s = await client.GetGrain<ICampaignGrain>(parse.GetRequiredValue(name)).Status();
-            if (parse.GetValue(json)) stdout.WriteLine(System.Text.Json.JsonSerializer.Serialize(s, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-            else
+            statusJson.Emit(parse, stdout, System.Text.Json.JsonSerializer.Serialize(s, CliJson.Default.CampaignStatus));
+            if (!statusJson.ToStdout(parse))
             {
                 stdout.WriteLine($"campaign '{s.Name}': {s.State}, {s.Executions:N0} executions, {s.Findings} findings, {s.Machines.Count(m => m.Running)}/{s.Machines.Count} machines running");
                 foreach (var m in s.Machines) stdout.WriteLine($"  {m.Key,-60} {(m.Running ? "running" : "idle"),-8} {m.Executions,12:N0} execs  findings {m.Findings,3}  outbox {m.Outbox}  {m.Silo}");
@@ -201,17 +208,17 @@ internal static partial class FarmCommands
 
             return ExitCodes.Clean;
         }));
-        stop.SetAction(parse => WithClient(host.Read(parse), async client =>
+        stop.SetAction(parse => WithClient(Client(parse), async client =>
         {
             await client.GetGrain<ICampaignGrain>(parse.GetRequiredValue(name)).Stop();
             stdout.WriteLine("stopped");
             return ExitCodes.Clean;
         }));
-        findings.SetAction(parse => WithClient(host.Read(parse), async client =>
+        findings.SetAction(parse => WithClient(Client(parse), async client =>
         {
             var list = await client.GetGrain<IAggregatorGrain>(FarmKeys.Aggregator).Findings();
-            if (parse.GetValue(json)) stdout.WriteLine(System.Text.Json.JsonSerializer.Serialize(list, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-            else
+            findingsJson.Emit(parse, stdout, System.Text.Json.JsonSerializer.Serialize(list, CliJson.Default.IReadOnlyListFindingRecord));
+            if (!findingsJson.ToStdout(parse))
             {
                 PrintFindings(stdout, list);
                 var campaignStatus = await client.GetGrain<ICampaignGrain>(parse.GetRequiredValue(name)).Status();

@@ -21,7 +21,7 @@ internal static class ReplayMatrix
         foreach (var file in files)
         {
             var program = TraceLoader.Load(file);
-            var env = envOverride ?? program.Env ?? EnvMode.Adversarial;
+            var env = envOverride ?? program.Env ?? Commands.CommonOptions.DefaultEnv;
             var variants = TraceLoader.SelectVariants(variantSelection ?? program.Variant ?? "all");
             var runs = variants.Select(v => FuzzFarm.Host.BoundedReplay.Run(program, v, env, timelineLimit: 0).Replay).ToList();
             results.Add(new TraceResults(System.IO.Path.GetFileNameWithoutExtension(file), file, env, runs));

@@ -12,7 +12,7 @@ public sealed class EngineCliTests() : CliTestBase("cli")
         var outDir = Path.Combine(Dir, "findings");
         var summary = Path.Combine(Dir, "summary.json");
         var (code, output, err) = Run("fuzz", "--variant", "realm-v2", "--env", "adversarial", "--invariant", "tlb-conflict",
-            "--seed", "3", "--max-execs", "3000", "--out", outDir, "--json", summary);
+            "--seed", "3", "--max-execs", "3000", "--out", outDir, "--json-file", summary);
         Assert.True(code == ExitCodes.Violation, $"exit {code}\n{output}\n{err}");
         Assert.Contains("SEED=3", output, StringComparison.Ordinal);
 

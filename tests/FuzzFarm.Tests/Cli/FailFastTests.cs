@@ -104,7 +104,7 @@ public sealed class FailFastTests() : CliTestBase("failfast")
 
         var folder = Path.Combine(Dir, "json-is-a-folder");
         Directory.CreateDirectory(folder);
-        (code, _, err) = Run("fuzz", "--variant", "realm-v2", "--no-edges", "--max-execs", "10", "--out", Path.Combine(Dir, "out"), "--json", folder);
+        (code, _, err) = Run("fuzz", "--variant", "realm-v2", "--no-edges", "--max-execs", "10", "--out", Path.Combine(Dir, "out"), "--json-file", folder);
         Assert.Equal(2, code);
         Assert.Equal($"fuzzfarm: {folder}: a folder, not a file", err.Trim());
         Assert.Empty(Directory.GetFiles(Dir, "*.tmp*", SearchOption.AllDirectories));

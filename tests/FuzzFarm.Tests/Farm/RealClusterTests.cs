@@ -207,12 +207,12 @@ public sealed class RealClusterTests(ITestOutputHelper output) : IDisposable
         using var doc = JsonDocument.Parse(JsonPart(r.Out));
         var root = doc.RootElement;
         return new Campaign(
-            root.GetProperty("State").GetString()!,
-            root.GetProperty("Executions").GetInt64(),
-            root.GetProperty("Findings").GetInt32(),
-            [.. root.GetProperty("Machines").EnumerateArray().Select(m => new Machine(
-                m.GetProperty("Key").GetString()!, m.GetProperty("Running").GetBoolean(), m.GetProperty("Executions").GetInt64(),
-                m.GetProperty("Findings").GetInt32(), m.GetProperty("Outbox").GetInt32(), m.GetProperty("Silo").GetString()!))]);
+            root.GetProperty("state").GetString()!,
+            root.GetProperty("executions").GetInt64(),
+            root.GetProperty("findings").GetInt32(),
+            [.. root.GetProperty("machines").EnumerateArray().Select(m => new Machine(
+                m.GetProperty("key").GetString()!, m.GetProperty("running").GetBoolean(), m.GetProperty("executions").GetInt64(),
+                m.GetProperty("findings").GetInt32(), m.GetProperty("outbox").GetInt32(), m.GetProperty("silo").GetString()!))]);
     }
 
     /// <summary>Status until <paramref name="done"/> or the deadline (a failed status call is retried); the last status.</summary>
@@ -242,7 +242,7 @@ public sealed class RealClusterTests(ITestOutputHelper output) : IDisposable
         Assert.True(r.Code is ExitCodes.Clean or ExitCodes.Violation, $"campaign findings failed: {r}");
         using var doc = JsonDocument.Parse(JsonPart(r.Out));
         return [.. doc.RootElement.EnumerateArray().Select(f => new Finding(
-            f.GetProperty("SignatureKey").GetString()!, f.GetProperty("Variant").GetString()!, f.GetProperty("Invariant").GetString()!, f.GetProperty("Hits").GetInt64()))];
+            f.GetProperty("signature_key").GetString()!, f.GetProperty("variant").GetString()!, f.GetProperty("invariant").GetString()!, f.GetProperty("hits").GetInt64()))];
     }
 
     /// <summary>The indented JSON document in a client's stdout (the client's own log lines may surround it).</summary>
