@@ -154,7 +154,7 @@ images_done=$SECONDS
 health_pid=$!
 
 containers() { podman ps -a --filter "label=com.docker.compose.project=$project" --filter "label=com.docker.compose.service=$1" --format '{{.Names}}' | sort; }
-health() { podman inspect --format '{{.state.Health.Status}}' "$1" 2>/dev/null || echo none; }
+health() { podman inspect --format '{{.State.Health.Status}}' "$1" 2>/dev/null || echo none; }
 silo_healthy() { [ "$(health "$1")" = healthy ]; }
 any_silo() { for c in $(containers silo); do silo_healthy "$c" && { echo "$c"; return; }; done; containers silo | sed -n 1p; }
 ff() { podman exec "$(any_silo)" dotnet /app/fuzzfarm.dll "$@"; }
@@ -181,7 +181,7 @@ deadline=$((SECONDS + 300))
 while :; do
   healthy=0
   for c in $(containers silo); do silo_healthy "$c" && healthy=$((healthy + 1)); done
-  client_state=$(podman inspect --format '{{.state.Status}} {{.state.ExitCode}}' "$client" 2>/dev/null || echo "missing -")
+  client_state=$(podman inspect --format '{{.State.Status}} {{.State.ExitCode}}' "$client" 2>/dev/null || echo "missing -")
   [ "$healthy" -eq "$silos" ] && [ "$client_state" = "exited 0" ] && break
   [ "$SECONDS" -ge "$deadline" ] && break
   sleep 2
@@ -236,7 +236,7 @@ done
 log "podman kill $victim ($busiest_ip, $(jq --arg ip "S$busiest_ip:" '[.machines[] | select(.silo | startswith($ip))] | length' <<<"$status") machine grains)"
 quiet_podman kill "$victim" >/dev/null
 sleep 3
-[ "$(podman inspect --format '{{.state.Running}}' "$victim")" = true ] || quiet_podman start "$victim" >/dev/null
+[ "$(podman inspect --format '{{.State.Running}}' "$victim")" = true ] || quiet_podman start "$victim" >/dev/null
 for _ in $(seq 1 60); do silo_healthy "$victim" && break; sleep 2; done
 log "$victim back: $(health "$victim")"
 check "killed silo healthy again" silo_healthy "$victim"
