@@ -14,7 +14,7 @@
 #    durable report (silo journals) lost or duplicated in the aggregator's ledger (`campaign findings`); and
 #    `docker-compose down` leaves no container behind.
 # Prints the figures and exits 1 on any failed assertion. Always cleans up (containers, volumes, its podman service).
-set -euo pipefail
+set -Eeuo pipefail
 export LC_ALL=C
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,7 +26,15 @@ run_seconds=${FUZZFARM_CI_RUN_SECONDS:-25}   # campaign time after the faults, b
 t0=$SECONDS
 failures=()
 
-log() { printf '[compose-test %4ds] %s\n' $((SECONDS - t0)) "$*"; }
+steps=$(mktemp /tmp/fuzzfarm-compose-steps.XXXXXX)   # this script's own lines, printed again after the service logs
+log() { printf '[compose-test %4ds] %s\n' $((SECONDS - t0)) "$*" | tee -a "$steps"; }
+# A command that stops the script (set -e) names itself: which step, which exit code.
+trap 'log "STOPPED: exit $? at line $LINENO: $BASH_COMMAND"' ERR
+retry() { # retry N COMMAND...: up to N tries, 3 s apart; the last try's status
+  local n=$1 i; shift
+  for ((i = 1; i <= n; i++)); do "$@" && return 0; [ "$i" -lt "$n" ] && sleep 3; done
+  return 1
+}
 check() { # check DESCRIPTION COMMAND...: records a failed assertion instead of stopping
   local what=$1; shift
   if "$@"; then log "ok: $what"; else log "FAILED: $what"; failures+=("$what"); fi
@@ -83,10 +91,14 @@ down_done=0
 cleanup() {
   local status=$?
   set +e
+  trap - ERR
   if [ "$status" -ne 0 ] || [ "${#failures[@]}" -gt 0 ]; then
     log "logs (tails) of the compose services:"
-    compose logs --no-color --tail 25 2>/dev/null | sed 's/^/    /' | tail -n 200
+    compose logs --no-color --tail 25 2>/dev/null | cut -c1-300 | sed 's/^/    /' | tail -n 200
+    echo "[compose-test] the steps of this run again (the service logs above are context):"
+    cat "$steps"
   fi
+  rm -f "$steps"
   [ -n "$health_pid" ] && kill "$health_pid" 2>/dev/null && wait "$health_pid" 2>/dev/null
   if [ "$down_done" -eq 0 ] && [ -n "$service_pid" ]; then compose down -v --remove-orphans -t 5 >/dev/null 2>&1; fi
   # Whatever compose could not remove (a crashed service socket): by the project label only.
@@ -159,7 +171,8 @@ silo_healthy() { [ "$(health "$1")" = healthy ]; }
 any_silo() { for c in $(containers silo); do silo_healthy "$c" && { echo "$c"; return; }; done; containers silo | sed -n 1p; }
 ff() { podman exec "$(any_silo)" dotnet /app/fuzzfarm.dll "$@"; }
 # `campaign findings` exits 1 when there are findings: the JSON is what counts (empty when the call failed).
-findings_json() { { ff campaign findings --json 2>/dev/null || true; } | json_part; }
+# Only a complete JSON document counts (jq checks it): a cut answer is no answer.
+findings_json() { { ff campaign findings --json 2>/dev/null || true; } | json_part | { jq . 2>/dev/null || true; }; }
 # A loaded 2-core machine can miss one answer: ask up to 5 times, and show the last error if every try failed.
 status_json() {
   local out
@@ -201,8 +214,8 @@ check "two silos Active in one cluster's membership table" [ "$active" -eq "$sil
 
 status=$(status_json)
 state=$(jq -r .state <<<"$status")
-machines=$(jq '.machines | length' <<<"$status")
-log "campaign default: $state, $machines machine grains on $(jq -r '[.machines[].silo] | unique | length' <<<"$status") silo(s)"
+machines=$(jq '(.machines // []) | length' <<<"$status")
+log "campaign default: $state, $machines machine grains on $(jq -r '[(.machines // [])[].silo] | unique | length' <<<"$status") silo(s)"
 check "campaign 'default' running" [ "$state" = running ]
 
 scraped=0
@@ -217,7 +230,7 @@ check "Prometheus scrapes both silos" [ "$scraped" -eq "$silos" -a "$series" -eq
 
 findings_early=0
 for _ in $(seq 1 45); do
-  findings_early=$(findings_json | jq length)
+  findings_early=$(findings_json | jq length || echo 0)
   findings_early=${findings_early:-0}
   [ "$findings_early" -gt 0 ] && break
   sleep 2
@@ -227,37 +240,53 @@ check "findings arrive" [ "$findings_early" -gt 0 ]
 
 # Faults: SIGKILL the silo holding the most machine grains, start it again; then restart Redis.
 status=$(status_json)
-busiest_ip=$(jq -r '[.machines[].silo | select(startswith("S")) | ltrimstr("S") | split(":")[0]] | group_by(.) | max_by(length) | .[0]' <<<"$status")
+busiest_ip=$(jq -r '[(.machines // [])[].silo | select(startswith("S")) | ltrimstr("S") | split(":")[0]] | group_by(.) | max_by(length) | .[0]' <<<"$status")
 victim=""
 for c in $(containers silo); do
   [ "$(podman inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$c")" = "$busiest_ip" ] && victim=$c
 done
 [ -n "$victim" ] || victim=$(containers silo | sed -n 1p)
-log "podman kill $victim ($busiest_ip, $(jq --arg ip "S$busiest_ip:" '[.machines[] | select(.silo | startswith($ip))] | length' <<<"$status") machine grains)"
+log "podman kill $victim ($busiest_ip, $(jq --arg ip "S$busiest_ip:" '[(.machines // [])[] | select(.silo | startswith($ip))] | length' <<<"$status") machine grains)"
 quiet_podman kill "$victim" >/dev/null
-sleep 3
-[ "$(podman inspect --format '{{.State.Running}}' "$victim")" = true ] || quiet_podman start "$victim" >/dev/null
+# Its restart policy (unless-stopped) may bring it back by itself: a `podman start` racing that restart can leave the
+# container with a half set-up network. Start it only once it has stayed exited for a while.
+for _ in $(seq 1 10); do
+  sleep 1
+  [ "$(podman inspect --format '{{.State.Status}}' "$victim" 2>/dev/null)" = running ] && break
+done
+victim_state=$(podman inspect --format '{{.State.Status}}' "$victim" 2>/dev/null || echo missing)
+log "$victim after the kill: $victim_state"
+[ "$victim_state" = running ] || quiet_podman start "$victim" >/dev/null
 for _ in $(seq 1 60); do silo_healthy "$victim" && break; sleep 2; done
 log "$victim back: $(health "$victim")"
 check "killed silo healthy again" silo_healthy "$victim"
-keys_before=$(podman exec "$redis_ctr" redis-cli DBSIZE)
-log "podman restart $redis_ctr (DBSIZE $keys_before)"
-quiet_podman restart -t 10 "$redis_ctr" >/dev/null
+ip_of() { podman inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$1" 2>/dev/null || echo none; }
+# From inside a silo, over the compose network, as the silos reach it (name resolution included).
+silo_reaches_redis() { [ "$(podman exec "$(any_silo)" redis-cli -h redis -p 6379 PING 2>/dev/null)" = PONG ]; }
+keys_before=$(podman exec "$redis_ctr" redis-cli DBSIZE || echo 0)
+redis_ip_before=$(ip_of "$redis_ctr")
+log "podman restart $redis_ctr ($redis_ip_before, DBSIZE $keys_before)"
+quiet_podman restart -t 10 "$redis_ctr" >/dev/null || log "podman restart $redis_ctr: exit $?"
 for _ in $(seq 1 30); do [ "$(podman exec "$redis_ctr" redis-cli PING 2>/dev/null)" = PONG ] && break; sleep 1; done
-keys_after=$(podman exec "$redis_ctr" redis-cli DBSIZE)
-log "redis back: DBSIZE $keys_after"
+keys_after=$(podman exec "$redis_ctr" redis-cli DBSIZE || echo 0)
+reached=false
+for _ in $(seq 1 30); do silo_reaches_redis && { reached=true; break; }; sleep 2; done
+log "redis back: $(ip_of "$redis_ctr"), DBSIZE $keys_after, reachable from a silo: $reached"
 check "Redis kept its data over the restart" [ "${keys_after:-0}" -gt 0 ]
+check "the silos reach Redis again after its restart" $reached
 
 log "campaign runs $run_seconds s more, then stops"
 sleep "$run_seconds"
-ff campaign stop --name default >/dev/null 2>&1 || ff campaign stop --name default >/dev/null
+stopped=false
+retry 5 ff campaign stop --name default >/dev/null 2>"$work/stop.err" && stopped=true
+check "campaign stop accepted ($(tail -n 1 "$work/stop.err" 2>/dev/null | cut -c1-160))" $stopped
 drained=false
 for _ in $(seq 1 60); do
   status=$(status_json)
   if [ -n "$status" ] && jq -e '(.machines | length) > 0 and all(.machines[]; .outbox == 0 and .silo != "unreachable")' <<<"$status" >/dev/null; then drained=true; break; fi
   sleep 2
 done
-log "campaign $(jq -r .state <<<"$status"): $(jq -r .executions <<<"$status") executions, outboxes $(jq '[.machines[].outbox] | add' <<<"$status")"
+log "campaign $(jq -r .state <<<"$status"): $(jq -r .executions <<<"$status") executions, outboxes $(jq '[(.machines // [])[].outbox] | add' <<<"$status")"
 check "outboxes drained after stop" $drained
 
 # Ledger (aggregator) vs journals (every report a machine grain made durable).
