@@ -57,6 +57,7 @@ public static class FuzzFarmHosting
             else silo.Services.AddSingleton<IFindingSink, NoFindingSink>();
         }
 
+        silo.Services.AddPlacementDirector<EvenPlacement, EvenPlacementDirector>();
         silo.Services.AddSingleton<IVariantResolver, CatalogVariantResolver>();
         if (options.ReportJournal is { } journal) silo.Services.AddSingleton<IReportJournal>(new FileReportJournal(Path.GetFullPath(journal)));
         else silo.Services.AddSingleton<IReportJournal, NoReportJournal>();

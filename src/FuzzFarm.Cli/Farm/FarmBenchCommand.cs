@@ -32,16 +32,19 @@ internal static partial class FarmBenchCommand
     {
         var json = new JsonOut("the figures");
         var seconds = new Option<double>("--max-seconds", "--seconds") { Description = "Measurement time per figure", DefaultValueFactory = _ => 8 };
-        var command = new Command("farm-bench", "Benchmark the farm: grain overhead, aggregator ingest, 1 vs 2 silos, scrapes under load") { seconds };
+        var runs = new Option<int>("--runs") { Description = "How many times the silo-scaling figure is measured (min/median/max)", DefaultValueFactory = _ => 3 };
+        var command = new Command("farm-bench", "Benchmark the farm: grain overhead, aggregator ingest, 1, 2, 4 … silos, scrapes under load") { seconds, runs };
         foreach (var o in json.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var s = parse.GetValue(seconds);
             var text = json.Text(parse, stdout, stderr);
             if (s is < 2 or > 600) throw new UsageException("--max-seconds must be 2..600");
+            var n = parse.GetValue(runs);
+            if (n is < 1 or > 20) throw new UsageException("--runs must be 1..20");
             var f = new Dictionary<string, object?>();
             using var stop = StopSignal.Listen(stderr, "finishing this phase and printing the figures so far");
-            foreach (var phase in new Action<Dictionary<string, object?>, double, TextWriter>[] { GrainOverhead, Ingest, Scaling, ScrapeUnderLoad })
+            foreach (var phase in new Action<Dictionary<string, object?>, double, TextWriter>[] { GrainOverhead, Ingest, (d, t, w) => Scaling(d, t, n, w), ScrapeUnderLoad })
             {
                 if (stop.Requested) break;
                 phase(f, s, text);
@@ -172,88 +175,169 @@ internal static partial class FarmBenchCommand
         f["aggregator_hits"] = records.Sum(r => r.Hits);
     }
 
-    /// <summary>(3) A campaign of 8 machine grains on one silo process (pinned to core 0), then on two (cores 0 and 1).</summary>
-    private static void Scaling(Dictionary<string, object?> f, double seconds, TextWriter log)
+    /// <summary>
+    /// (3) A campaign of 8 machine grains on 1 silo process, then 2, 4 … up to the core count (silo i pinned to core
+    /// i), <paramref name="runs"/> times; each step's rate from the grains' own execution counters after the rate has
+    /// settled (JIT tiers), and its ratio to one silo per run, as min/median/max.
+    /// </summary>
+    private static void Scaling(Dictionary<string, object?> f, double seconds, int runs, TextWriter log)
     {
-        if (Environment.ProcessorCount < 2)
+        var counts = SiloCounts(Environment.ProcessorCount);
+        if (counts.Count < 2)
         {
             f["silos_2_vs_1"] = null;
             return;
         }
 
-        double Measure(int silos)
+        var rates = counts.ToDictionary(n => n, _ => new List<double>());
+        for (var run = 1; run <= runs; run++)
         {
-            log.WriteLine($"(3) {silos} silo process(es), 8 machine grains, {seconds:F0}s");
-            var data = Path.Combine(Path.GetTempPath(), $"fuzzfarm-fb-scale-{Environment.ProcessId}-{silos}");
-            var ports = FreePorts(2 * silos);
-            var cluster = $"bench{silos}";
-            var processes = new List<Process>();
-            try
+            foreach (var n in counts)
             {
-                for (var i = 0; i < silos; i++)
-                {
-                    var args = new List<string>
-                    {
-                        Path.Combine(AppContext.BaseDirectory, "fuzzfarm.dll"), "silo", "--data", data, "--silo-port", ports[2 * i].ToString(CultureInfo.InvariantCulture),
-                        "--gateway-port", ports[(2 * i) + 1].ToString(CultureInfo.InvariantCulture), "--cluster-id", cluster, "--http", "127.0.0.1:0",
-                    };
-                    if (i > 0) args.AddRange(["--primary", $"127.0.0.1:{ports[0]}"]);
-                    var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-                    foreach (var a in args) info.ArgumentList.Add(a);
-                    var p = Process.Start(info)!;
-                    processes.Add(p);
-                    p.ProcessorAffinity = 1 << i;
-                    while (p.StandardOutput.ReadLine() is { } line && !line.StartsWith("silo up", StringComparison.Ordinal))
-                    {
-                    }
-
-                    _ = p.StandardOutput.ReadToEndAsync();
-                    _ = p.StandardError.ReadToEndAsync();
-                }
-
-                var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-                builder.Logging.SetMinimumLevel(LogLevel.Error);
-                builder.UseOrleansClient(c => c.AddFuzzFarmClient(new FuzzFarmHostOptions { GatewayPort = ports[1], ClusterId = cluster }));
-                using var app = builder.Build();
-                app.Start();
-                var client = app.Services.GetRequiredService<IClusterClient>();
-                var campaign = client.GetGrain<ICampaignGrain>("scale");
-                campaign.Start(new CampaignSpec { Machines = [.. Enumerable.Repeat(Machine, 8)], Variants = ["realm-v2-trylock-held"], Envs = ["strict"], Seed = 3 }).GetAwaiter().GetResult();
-                Thread.Sleep(3000);
-                var s0 = campaign.Status().GetAwaiter().GetResult();
-                var clock = Stopwatch.StartNew();
-                Thread.Sleep(TimeSpan.FromSeconds(seconds));
-                var s1 = campaign.Status().GetAwaiter().GetResult();
-                var rate = (s1.Executions - s0.Executions) / clock.Elapsed.TotalSeconds;
-                log.WriteLine($"    {rate:N0} execs/s; grains per silo: {string.Join(", ", s1.Machines.GroupBy(m => m.Silo).Select(g => $"{g.Key} {g.Count()}"))}");
-                campaign.Stop().GetAwaiter().GetResult();
-                app.StopAsync().GetAwaiter().GetResult();
-                return rate;
-            }
-            finally
-            {
-                foreach (var p in processes)
-                {
-                    try
-                    {
-                        p.Kill(entireProcessTree: true);
-                        p.WaitForExit(5000);
-                    }
-                    catch (InvalidOperationException)
-                    {
-                        // already gone
-                    }
-                }
-
-                TryDelete(data);
+                var rate = MeasureSilos(n, seconds, run, log);
+                rates[n].Add(rate);
+                if (n > 1) log.WriteLine($"    run {run}: {n} silos vs 1: {rate / rates[1][^1]:F2}x");
             }
         }
 
-        var one = Measure(1);
-        var two = Measure(2);
-        f["silo_1_execs_per_sec"] = Math.Round(one);
-        f["silos_2_execs_per_sec"] = Math.Round(two);
-        f["silos_2_vs_1"] = Math.Round(two / one, 2);
+        f["silo_counts"] = string.Join(",", counts);
+        f["scaling_runs"] = runs;
+        foreach (var n in counts)
+        {
+            f[n == 1 ? "silo_1_execs_per_sec" : $"silos_{n}_execs_per_sec"] = Math.Round(Median(rates[n]));
+            if (n == 1) continue;
+            var ratios = rates[n].Select((r, i) => r / rates[1][i]).ToList();
+            f[$"silos_{n}_vs_1"] = Math.Round(Median(ratios), 2);
+            f[$"silos_{n}_vs_1_min"] = Math.Round(ratios.Min(), 2);
+            f[$"silos_{n}_vs_1_max"] = Math.Round(ratios.Max(), 2);
+        }
+    }
+
+    /// <summary>1, 2, 4 … up to <paramref name="cores"/>, and the core count itself when it is not a power of two.</summary>
+    internal static List<int> SiloCounts(int cores)
+    {
+        var counts = new List<int>();
+        for (var n = 1; n <= cores; n *= 2) counts.Add(n);
+        if (counts[^1] != cores) counts.Add(cores);
+        return counts;
+    }
+
+    internal static double Median(IReadOnlyList<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    /// <summary>
+    /// How to start this program again as another process: the running executable itself (an apphost, a
+    /// self-contained publish, a dotnet tool's shim), or <c>dotnet fuzzfarm.dll</c> when it runs under the muxer.
+    /// </summary>
+    internal static ProcessStartInfo SelfStart(string? processPath, string baseDirectory)
+    {
+        var dll = Path.Combine(baseDirectory, "fuzzfarm.dll");
+        if (processPath is null || Path.GetFileNameWithoutExtension(processPath).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            var muxer = new ProcessStartInfo(processPath ?? "dotnet");
+            muxer.ArgumentList.Add(dll);
+            return muxer;
+        }
+
+        return new ProcessStartInfo(processPath);
+    }
+
+    private static double MeasureSilos(int silos, double seconds, int run, TextWriter log)
+    {
+        log.WriteLine($"(3) run {run}: {silos} silo process(es), 8 machine grains, {seconds:F0}s");
+        var data = Path.Combine(Path.GetTempPath(), $"fuzzfarm-fb-scale-{Environment.ProcessId}-{silos}-{run}");
+        var ports = FreePorts(2 * silos);
+        var cluster = $"bench{silos}r{run}";
+        var processes = new List<Process>();
+        try
+        {
+            for (var i = 0; i < silos; i++)
+            {
+                var info = SelfStart(Environment.ProcessPath, AppContext.BaseDirectory);
+                info.RedirectStandardOutput = true;
+                info.RedirectStandardError = true;
+                foreach (var a in new[]
+                         {
+                             "silo", "--data", data, "--silo-port", ports[2 * i].ToString(CultureInfo.InvariantCulture), "--gateway-port",
+                             ports[(2 * i) + 1].ToString(CultureInfo.InvariantCulture), "--cluster-id", cluster, "--http", "127.0.0.1:0",
+                         })
+                {
+                    info.ArgumentList.Add(a);
+                }
+
+                if (i > 0)
+                {
+                    info.ArgumentList.Add("--primary");
+                    info.ArgumentList.Add($"127.0.0.1:{ports[0]}");
+                }
+
+                var p = Process.Start(info) ?? throw new InvalidOperationException($"could not start {info.FileName}");
+                processes.Add(p);
+                p.ProcessorAffinity = (nint)(1L << (i % Environment.ProcessorCount));
+                while (p.StandardOutput.ReadLine() is { } line && !line.StartsWith("silo up", StringComparison.Ordinal))
+                {
+                }
+
+                if (p.HasExited) throw new InvalidOperationException($"silo {i} ({info.FileName}) exited with {p.ExitCode}: {p.StandardError.ReadToEnd().Trim()}");
+                _ = p.StandardOutput.ReadToEndAsync();
+                _ = p.StandardError.ReadToEndAsync();
+            }
+
+            var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            builder.Logging.SetMinimumLevel(LogLevel.Error);
+            builder.UseOrleansClient(c => c.AddFuzzFarmClient(new FuzzFarmHostOptions { GatewayPort = ports[1], ClusterId = cluster }));
+            using var app = builder.Build();
+            app.Start();
+            var client = app.Services.GetRequiredService<IClusterClient>();
+            var campaign = client.GetGrain<ICampaignGrain>("scale");
+            campaign.Start(new CampaignSpec { Machines = [.. Enumerable.Repeat(Machine, 8)], Variants = ["realm-v2-trylock-held"], Envs = ["strict"], Seed = 3 }).GetAwaiter().GetResult();
+
+            // The grains' own counters; a sample is (executions, when it was read).
+            (long Execs, double At) Sample(Stopwatch c) => (campaign.Status().GetAwaiter().GetResult().Machines.Sum(m => m.Executions), c.Elapsed.TotalSeconds);
+            var clock = Stopwatch.StartNew();
+            Thread.Sleep(3000);
+            var prev = Sample(clock);
+            double? last = null;
+            while (clock.Elapsed.TotalSeconds < 20)
+            {
+                Thread.Sleep(1000);
+                var now = Sample(clock);
+                var r = (now.Execs - prev.Execs) / (now.At - prev.At);
+                prev = now;
+                if (last is { } l && Math.Abs(r - l) <= 0.1 * Math.Max(r, l)) break;
+                last = r;
+            }
+
+            var s0 = Sample(clock);
+            Thread.Sleep(TimeSpan.FromSeconds(seconds));
+            var s1 = Sample(clock);
+            var rate = (s1.Execs - s0.Execs) / (s1.At - s0.At);
+            var status = campaign.Status().GetAwaiter().GetResult();
+            log.WriteLine($"    {rate:N0} execs/s after {s0.At:F0}s of warm-up; grains per silo: {string.Join(", ", status.Machines.GroupBy(m => m.Silo).Select(g => $"{g.Key} {g.Count()}"))}");
+            campaign.Stop().GetAwaiter().GetResult();
+            app.StopAsync().GetAwaiter().GetResult();
+            return rate;
+        }
+        finally
+        {
+            foreach (var p in processes)
+            {
+                try
+                {
+                    p.Kill(entireProcessTree: true);
+                    p.WaitForExit(5000);
+                }
+                catch (InvalidOperationException)
+                {
+                    // already gone
+                }
+            }
+
+            TryDelete(data);
+        }
     }
 
     internal static int[] FreePorts(int n)

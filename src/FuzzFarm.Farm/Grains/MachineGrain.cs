@@ -35,7 +35,7 @@ public sealed class MachineGrainState
 /// gateway under the Polly pipeline, and what is not acknowledged stays for the next slice. Report numbers make
 /// redelivery harmless. Inputs that add coverage are offered to peers of the same variant and environment.
 /// </summary>
-[Orleans.Placement.HashBasedPlacement] // spread machines over the silos, the same way every run (the default keeps them next to their campaign)
+[EvenPlacement] // spread machines evenly over the silos (the default keeps them next to their campaign; hash placement splits 8 grains 5/3)
 public sealed partial class MachineGrain(
     [PersistentState("machine", FarmKeys.Storage)] IPersistentState<MachineGrainState> state,
     IVariantResolver variants,

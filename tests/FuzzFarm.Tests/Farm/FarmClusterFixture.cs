@@ -22,7 +22,7 @@ public sealed class RecordingReportJournal : IReportJournal
 /// <summary>
 /// What <c>AddFuzzFarm</c> registers, minus clustering (the test cluster brings its own): memory grain storage under
 /// the farm's name, the variant catalog, the recording journal, no finding files, short slices. Default placement is
-/// hash-based: Orleans 10's default (resource-optimized, preferring the local silo when silos look alike, which
+/// hash-based (machine grains carry their own, even placement): Orleans 10's default (resource-optimized, preferring the local silo when silos look alike, which
 /// in-process silos always do) put every machine grain on the campaign grain's silo; hashing the grain ids spreads
 /// them, and does so the same way on every run.
 /// </summary>
@@ -40,6 +40,7 @@ public sealed class FarmSiloConfigurator : ISiloConfigurator
         siloBuilder.AddActivityPropagation();
         siloBuilder.Services.Configure<FarmOptions>(o => o.SliceBudget = TimeSpan.FromMilliseconds(10));
         siloBuilder.Services.AddSingleton<PlacementStrategy, HashBasedPlacement>();
+        siloBuilder.Services.AddPlacementDirector<EvenPlacement, EvenPlacementDirector>();
     }
 }
 
