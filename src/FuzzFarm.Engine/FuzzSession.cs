@@ -116,6 +116,12 @@ public sealed class FuzzSession
     /// <summary>The live guard reads of this session's executions (seeds, mutants, imported inputs; not minimizing).</summary>
     public GuardCoverage Guards { get; } = new();
 
+    /// <summary>Events of the programs counted in <see cref="Executions"/> (mean program length = Events / Executions).</summary>
+    public long Events { get; private set; }
+
+    /// <summary>Of <see cref="Events"/>, those the machine skipped as impossible at their point (cheap: no call ran).</summary>
+    public long SkippedEvents { get; private set; }
+
     /// <summary>Executions spent minimizing (not counted in <see cref="Executions"/>).</summary>
     public long MinimizeExecutions { get; private set; }
 
@@ -169,6 +175,8 @@ public sealed class FuzzSession
     {
         var exit = _executor.Run(program);
         Executions++;
+        Events += program.Length;
+        SkippedEvents += _executor.Machine.Kernel.SkippedEvents;
         if (_feedback.IsInteresting())
         {
             var added = _feedback.Commit();

@@ -15,9 +15,10 @@ internal sealed class RunScreen(string campaign, ulong seed)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private CampaignStatus _status = new();
-    private double _lastTime;
-    private long _lastExecs;
+    private readonly Dictionary<string, (long Execs, double At)> _seen = [];
     private double _rate;
+    private double _meanProgram;
+    private double _skippedShare;
     private long _features;
     private int _rootCauses;
     private double? _lastNewCoverage;
@@ -31,9 +32,39 @@ internal sealed class RunScreen(string campaign, ulong seed)
         var features = status.Machines.Sum(m => (long)m.Features);
         if (features > _features) _lastNewCoverage = now;
         if (status.Findings > _rootCauses) _lastNewRootCause = now;
-        if (now > _lastTime) _rate = (status.Executions - _lastExecs) / (now - _lastTime);
-        (_status, _lastTime, _lastExecs, _features, _rootCauses) = (status, now, status.Executions, features, status.Findings);
+        _rate = Rate(status, now);
+        long execs = 0, events = 0, skipped = 0;
+        foreach (var m in status.Machines)
+        {
+            execs += m.SessionExecutions;
+            events += m.Events;
+            skipped += m.SkippedEvents;
+        }
+
+        _meanProgram = execs > 0 ? (double)events / execs : 0;
+        _skippedShare = events > 0 ? (double)skipped / events : 0;
+        (_status, _features, _rootCauses) = (status, features, status.Findings);
     }
+
+    /// <summary>
+    /// Executions per second: each machine grain's own count since the poll it last answered, over that time. A grain
+    /// that did not answer (its silo busy or gone) counts neither now nor as a jump when it answers again.
+    /// </summary>
+    private double Rate(CampaignStatus status, double now)
+    {
+        var rate = 0.0;
+        foreach (var m in status.Machines)
+        {
+            if (m.Silo == "unreachable") continue;
+            if (_seen.TryGetValue(m.Key, out var prev) && now > prev.At && m.Executions >= prev.Execs) rate += (m.Executions - prev.Execs) / (now - prev.At);
+            _seen[m.Key] = (m.Executions, now);
+        }
+
+        return rate;
+    }
+
+    /// <summary>Mean events per program, with the share of events the machine skipped (impossible where they stood).</summary>
+    private string Program() => string.Create(CultureInfo.InvariantCulture, $"{_meanProgram:F1} events, {_skippedShare * 100:F0}% skipped");
 
     private static string Ago(double? at, double now) => at is { } t ? Seconds(now - t) + " ago" : "none yet";
 
@@ -56,7 +87,7 @@ internal sealed class RunScreen(string campaign, ulong seed)
         var now = Elapsed;
         var s = _status;
         return string.Create(CultureInfo.InvariantCulture,
-            $"[{now,6:F0}s] execs {s.Executions,12:N0}  {_rate,9:N0}/s  features {_features,7:N0}  corpus {s.Machines.Sum(m => (long)m.Corpus),6:N0}  " +
+            $"[{now,6:F0}s] execs {s.Executions,12:N0}  {_rate,9:N0}/s  program {Program()}  features {_features,7:N0}  corpus {s.Machines.Sum(m => (long)m.Corpus),6:N0}  " +
             $"root causes {s.Findings,3}  new cov {Ago(_lastNewCoverage, now)}, new root cause {Ago(_lastNewRootCause, now)}  " +
             $"machines {s.Machines.Count(m => m.Running)}/{s.Machines.Count}  outbox {s.Machines.Sum(m => m.Outbox)}  rss {RssMegabytes()} MB");
     }
@@ -74,7 +105,9 @@ internal sealed class RunScreen(string campaign, ulong seed)
             Panel("overall results",
                 ("root causes", s.Findings.ToString(CultureInfo.InvariantCulture)),
                 ("executions", s.Executions.ToString("N0", CultureInfo.InvariantCulture)),
-                ("exec speed", _rate.ToString("N0", CultureInfo.InvariantCulture) + "/s")));
+                ("exec speed", _rate.ToString("N0", CultureInfo.InvariantCulture) + "/s"),
+                ("mean program", _meanProgram.ToString("F1", CultureInfo.InvariantCulture) + " events"),
+                ("skipped events", (_skippedShare * 100).ToString("F0", CultureInfo.InvariantCulture) + "%")));
         grid.AddRow(Panel("coverage",
                 ("features", _features.ToString("N0", CultureInfo.InvariantCulture)),
                 ("corpus", s.Machines.Sum(m => (long)m.Corpus).ToString("N0", CultureInfo.InvariantCulture)),

@@ -116,6 +116,15 @@ public sealed record MachineStatus
 
     /// <summary>Live guard reads by answer ("cpus_read_trylock:false" → count) since this activation began (see GuardCoverage).</summary>
     [Id(10)] public IReadOnlyDictionary<string, long> Guards { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Executions of this activation's session (Executions also counts earlier activations).</summary>
+    [Id(20)] public long SessionExecutions { get; init; }
+
+    /// <summary>Events of those executions' programs: the mean program length is Events / SessionExecutions.</summary>
+    [Id(21)] public long Events { get; init; }
+
+    /// <summary>Of <see cref="Events"/>, those skipped as impossible where they stood (no kernel call ran).</summary>
+    [Id(22)] public long SkippedEvents { get; init; }
 }
 
 /// <summary>A campaign: machines × variants × environments × budget.</summary>

@@ -138,6 +138,9 @@ public sealed partial class MachineGrain(
         Silo = RuntimeIdentity,
         InputsImported = _imported,
         Guards = Guards(),
+        SessionExecutions = _session?.Executions ?? 0,
+        Events = _session?.Events ?? 0,
+        SkippedEvents = _session?.SkippedEvents ?? 0,
     });
 
     public Task Offer(IReadOnlyList<byte[]> inputs)
