@@ -51,30 +51,27 @@ internal static class ExploreCommand
 
     private static int Run(ExploreOptions options, string? outDir, TextWriter stdout, TextWriter stderr)
     {
-        using var stop = StopSignal.Listen(stderr, "stopping after this depth (no proof then)");
-        var explorer = new Explorer(options);
+        using var stop = StopSignal.Listen(stderr, "stopping now (no proof then)");
+        var explorer = new Explorer(options with { Cancel = stop.Token });
         var invariants = options.Invariants is null ? "any invariant" : string.Join(", ", options.Invariants.Select(Invariants.Id));
         var envName = options.Env == EnvMode.Strict ? "strict" : "adversarial";
         stdout.WriteLine($"explore variant={options.Variant.Id} env={envName} depth={options.Depth} invariants={invariants}");
         stdout.WriteLine($"machine: {TraceWriter.FormatMachine(options.Machine)}");
         stdout.WriteLine($"alphabet: {explorer.Alphabet.Describe()}");
         var clock = Stopwatch.StartNew();
-        var stoppedAt = -1;
+        var stoppedAt = 0;
         ExploreResult result;
         try
         {
-            result = explorer.Run((d, states) =>
-            {
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  depth {d}: {states:N0} states ({clock.Elapsed.TotalSeconds:F2}s)"));
-                stdout.Flush();
-                if (stop.Requested)
+            result = explorer.Run(
+                (d, states) =>
                 {
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  depth {d}: {states:N0} states ({clock.Elapsed.TotalSeconds:F2}s)"));
+                    stdout.Flush();
                     stoppedAt = d;
-                    throw new OperationCanceledException(stop.Token);
-                }
-            });
+                });
         }
-        catch (OperationCanceledException) when (stoppedAt >= 0)
+        catch (OperationCanceledException) when (stop.Requested)
         {
             stdout.WriteLine($"STOPPED by a signal after depth {stoppedAt}: no violation up to depth {stoppedAt}, not a proof ({clock.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)}s)");
             return ExitCodes.Inconclusive;

@@ -43,13 +43,13 @@ public sealed partial class Explorer
         /// <summary>Children of this worker's parents (parent index ≡ worker mod workers), in parent order.</summary>
         public List<ChildRecord> Children { get; } = [];
 
-        public void ExpandAll(Level level, int worker, int workers, int depth, Alphabet alphabet, ViolationObjective objective, HashSet<ulong> earlier)
+        public void ExpandAll(Level level, int worker, int workers, int depth, Alphabet alphabet, ViolationObjective objective, HashSet<ulong> earlier, CancellationToken cancel)
         {
             Children.Clear();
             // States this worker already produced at this depth: later copies are dropped before the merge,
             // which keeps the earliest one in frontier order (so the result stays independent of the split).
             _level.Clear();
-            for (var parent = worker; parent < level.Count; parent += workers)
+            for (var parent = worker; parent < level.Count && !cancel.IsCancellationRequested; parent += workers)
                 Expand(parent, level.Prefix(parent), depth, alphabet, objective, earlier);
         }
 

@@ -26,6 +26,12 @@ public sealed record ExploreOptions
 
     /// <summary>Give up (and say so) after this many distinct states.</summary>
     public long MaxStates { get; init; } = 20_000_000;
+
+    /// <summary>
+    /// Stops the run inside a level too (each worker checks it between parents): <see cref="Explorer.Run"/> then
+    /// ends with <see cref="OperationCanceledException"/>; only the levels it reported were searched.
+    /// </summary>
+    public CancellationToken Cancel { get; init; }
 }
 
 /// <summary>The outcome of an exploration: the first violations, or a bounded proof that there is none.</summary>
@@ -74,9 +80,13 @@ public sealed partial class Explorer
 
     public Alphabet Alphabet => _alphabet;
 
-    /// <summary>Runs the exploration. <paramref name="progress"/> is called after each level (depth, states).</summary>
+    /// <summary>
+    /// Runs the exploration. <paramref name="progress"/> is called after each level (depth, states); see
+    /// <see cref="ExploreOptions.Cancel"/> for stopping it.
+    /// </summary>
     public ExploreResult Run(Action<int, long>? progress = null)
     {
+        var cancel = _options.Cancel;
         var visited = new HashSet<ulong>();
         var found = new List<Finding>();
         var root = _workers[0];
@@ -100,7 +110,8 @@ public sealed partial class Explorer
             var d = depth;
             var level = frontier;
             Parallel.For(0, _workers.Length, new ParallelOptions { MaxDegreeOfParallelism = _workers.Length }, w =>
-                _workers[w].ExpandAll(level, w, _workers.Length, d, _alphabet, _objective, visited));
+                _workers[w].ExpandAll(level, w, _workers.Length, d, _alphabet, _objective, visited, cancel));
+            cancel.ThrowIfCancellationRequested();
 
             var next = new Level(depth);
             var cursors = new int[_workers.Length];
