@@ -35,6 +35,12 @@ public sealed record FuzzOptions
     /// </summary>
     public IReadOnlyList<SplitVariant> Versions { get; init; } = [];
 
+    /// <summary>
+    /// Prefix snapshots kept per machine (0: none): mutants run from the deepest snapshot of their parent's
+    /// prefix they share (<see cref="PrefixSnapshots"/>).
+    /// </summary>
+    public int PrefixSnapshots { get; init; } = 64;
+
     /// <summary>Longest program the havoc stage builds (1..64; the benchmark's "16-event programs" use 16).</summary>
     public int MaxEvents { get; init; } = ProgramBuffer.Capacity;
 }
@@ -67,6 +73,8 @@ public sealed class FuzzSession
     private MutationContext _context = null!;
     private InMemoryCorpus _corpus = null!;
     private long _epochEnd;
+    private long _prefixHits;
+    private long _prefixSkipped;
 
     public FuzzSession(FuzzOptions options, IEngineListener? listener = null, EdgeCoverageObserver? edges = null)
     {
@@ -161,7 +169,7 @@ public sealed class FuzzSession
             var stack = _rng.Between(1, 4);
             for (var i = 0; i < stack; i++) _mutators[_rng.Below(_mutators.Length)].Mutate(_buffer, ref _rng, _context);
             _buffer.Repair(Machine, bounded: true);
-            Execute(_buffer.Events);
+            Execute(_buffer.Events, _corpus[pick].Events);
             done++;
         }
 
@@ -169,11 +177,20 @@ public sealed class FuzzSession
     }
 
     /// <summary>Runs one given program (seeds, imported inputs) through feedback and objective.</summary>
-    public void Evaluate(ReadOnlySpan<MachineEvent> program) => Execute(program);
+    public void Evaluate(ReadOnlySpan<MachineEvent> program) => Execute(program, null);
 
-    private void Execute(ReadOnlySpan<MachineEvent> program)
+    /// <summary>Mutant runs that started from a prefix snapshot (this machine and the ones before).</summary>
+    public long PrefixHits => _prefixHits + (_executor.Prefixes?.Hits ?? 0);
+
+    /// <summary>Events that prefix snapshots spared (not executed again).</summary>
+    public long PrefixEventsSkipped => _prefixSkipped + (_executor.Prefixes?.EventsSkipped ?? 0);
+
+    /// <summary>Bytes the current machine's prefix snapshots hold.</summary>
+    public long PrefixBytes => _executor.Prefixes?.BytesHeld ?? 0;
+
+    private void Execute(ReadOnlySpan<MachineEvent> program, MachineEvent[]? parent)
     {
-        var exit = _executor.Run(program);
+        var exit = _executor.Run(program, parent);
         Executions++;
         Events += program.Length;
         SkippedEvents += _executor.Machine.Kernel.SkippedEvents;
@@ -227,12 +244,19 @@ public sealed class FuzzSession
     private void StartMachine(MachineConfig machine)
     {
         Machines++;
+        if (_executor is not null)
+        {
+            _prefixHits += _executor.Prefixes?.Hits ?? 0;
+            _prefixSkipped += _executor.Prefixes?.EventsSkipped ?? 0;
+        }
+
         _epochEnd = Executions + _options.SwarmEpoch;
         var m = new Machine(machine, _options.Variant);
         m.Kernel.GuardCoverage = Guards;
+        var prefixes = _options.PrefixSnapshots > 0 ? new PrefixSnapshots(m, _options.PrefixSnapshots) : null;
         _executor = _edges is null
-            ? new MachineExecutor(m, _objective, _features)
-            : new MachineExecutor(m, _objective, _features, _edges);
+            ? new MachineExecutor(m, _objective, _features) { Prefixes = prefixes }
+            : new MachineExecutor(m, _objective, _features, _edges) { Prefixes = prefixes };
         _minimizer = new Minimizer(new Machine(machine, _options.Variant), _objective);
         _corpus = new InMemoryCorpus();
         _context = new MutationContext(machine, _corpus);
@@ -240,10 +264,10 @@ public sealed class FuzzSession
         {
             _buffer.Load(seed);
             _buffer.Repair(machine);
-            Execute(_buffer.Events);
+            Execute(_buffer.Events, null);
         }
 
-        foreach (var seed in SeedPrograms.For(machine, ref _rng)) Execute(seed);
+        foreach (var seed in SeedPrograms.For(machine, ref _rng)) Execute(seed, null);
         if (_corpus.Count == 0) _corpus.Add(new CorpusEntry([], Executions, 0)); // nothing new: still something to mutate
     }
 }

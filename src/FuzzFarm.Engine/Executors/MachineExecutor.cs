@@ -21,10 +21,28 @@ public sealed class MachineExecutor : IExecutor
 
     public long Executions { get; private set; }
 
-    public ExitKind Run(ReadOnlySpan<MachineEvent> program)
+    /// <summary>Prefix snapshots for <see cref="Run(ReadOnlySpan{MachineEvent}, MachineEvent[])"/> (null: every run starts from the reset).</summary>
+    public PrefixSnapshots? Prefixes { get; init; }
+
+    public ExitKind Run(ReadOnlySpan<MachineEvent> program) => Run(program, null);
+
+    /// <summary>
+    /// Runs a mutant of <paramref name="parent"/> (a corpus entry's events): from the deepest prefix snapshot the
+    /// two share when <see cref="Prefixes"/> is set, otherwise from the reset. The outcome is the same either way.
+    /// </summary>
+    public ExitKind Run(ReadOnlySpan<MachineEvent> program, MachineEvent[]? parent)
     {
         foreach (var o in _observers) o.PreExec(Machine);
-        Machine.Run(program);
+        if (parent is null || Prefixes is null)
+        {
+            Machine.Run(program);
+        }
+        else
+        {
+            Prefixes.RunEvents(program, parent);
+            Machine.FinishRun(program.Length);
+        }
+
         foreach (var o in _observers) o.PostExec(Machine);
         Executions++;
         foreach (ref readonly var v in Machine.Violations)

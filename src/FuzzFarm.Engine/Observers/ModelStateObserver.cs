@@ -17,7 +17,6 @@ public sealed class ModelStateObserver : IObserver, IKernelObserver
 
     private readonly byte[] _map = new byte[MapSize];
     private readonly int[] _touched = new int[4096];
-    private readonly byte[] _lastPoint = new byte[MachineEvent.MaxTaskLabel + 1];
     private Kernel? _kernel;
     private int _count;
 
@@ -68,13 +67,12 @@ public sealed class ModelStateObserver : IObserver, IKernelObserver
     void IKernelObserver.OnPrimitive(int eventIndex, byte task, byte cpu, Point point, long value)
     {
         var k = _kernel!;
-        _lastPoint[task] = (byte)point;
         Hit(1UL | ((ulong)point << 8) | (Clamp(value) << 16) | ((ulong)k.Phase << 32) | (CpuClass() << 40)
             | ((ulong)k.Locks << 48) | ((ulong)k.CurrentContext << 56));
     }
 
     void IKernelObserver.OnTaskDone(int eventIndex, byte task, byte cpu, int result) =>
-        Hit(2UL | ((ulong)_lastPoint[task] << 8) | (Clamp(result) << 16) | ((ulong)_kernel!.Phase << 32));
+        Hit(2UL | ((ulong)(byte)_kernel!.DoneTaskLastPoint << 8) | (Clamp(result) << 16) | ((ulong)_kernel.Phase << 32));
 
     void IKernelObserver.OnViolation(in Violation violation) =>
         Hit(3UL | ((ulong)violation.Invariant << 8) | ((ulong)violation.Where << 16) | ((ulong)violation.Assumptions << 24));

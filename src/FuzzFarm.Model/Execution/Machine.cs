@@ -54,6 +54,18 @@ public sealed class Machine
         return _kernel.StateHash();
     }
 
+    /// <summary>Resets to the start of a program: nothing has run (the first step of a run in parts).</summary>
+    public void Restart() => _kernel.Reset();
+
+    /// <summary>Restores a state saved from this machine (the state after some prefix of a program).</summary>
+    public void Restore(KernelSnapshot from) => _kernel.Restore(from);
+
+    /// <summary>
+    /// Runs the events that follow the current state, numbered from <paramref name="firstIndex"/>, without the
+    /// final drain: Restart (or Restore), Advance over consecutive parts, then <see cref="FinishRun"/> equals <see cref="Run"/>.
+    /// </summary>
+    public void Advance(ReadOnlySpan<MachineEvent> events, int firstIndex) => _kernel.ExecuteEvents(events, firstIndex);
+
     /// <summary>Saves the state between events (after <see cref="Continue"/> or <see cref="RunPrefixOnly"/>).</summary>
     public void Save(KernelSnapshot into) => _kernel.Save(into);
 

@@ -34,6 +34,18 @@ public sealed class GuardCoverage
 
     public void Clear() => Array.Clear(_counts);
 
+    /// <summary>Length of the raw tally (<see cref="CopyTo"/>, <see cref="Add(ReadOnlySpan{long})"/>).</summary>
+    public static int RawLength => Points.Count * 2;
+
+    /// <summary>Copies the raw tally (a prefix snapshot remembers what its prefix counted).</summary>
+    public void CopyTo(Span<long> into) => _counts.CopyTo(into);
+
+    /// <summary>Adds a raw tally of the same length.</summary>
+    public void Add(ReadOnlySpan<long> raw)
+    {
+        for (var i = 0; i < _counts.Length; i++) _counts[i] += raw[i];
+    }
+
     /// <summary>
     /// The tally as "guard:answer" → count for the answers seen (answers: true/false; num_online_cpus: "&gt;1"/"1"),
     /// the form status messages and JSON carry.

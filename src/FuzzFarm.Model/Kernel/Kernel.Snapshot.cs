@@ -7,7 +7,7 @@ namespace FuzzFarm.Model;
 /// </summary>
 public sealed class KernelSnapshot
 {
-    internal readonly LinearMap Map = new();
+    internal readonly LinearMap Map;
     internal readonly Violation[] Violations = new Violation[Kernel.MaxViolations];
     internal readonly TaskSlot[] Tasks = new TaskSlot[Kernel.MaxTasks];
     internal readonly int[] LabelSlot = new int[MachineEvent.MaxTaskLabel + 1];
@@ -41,8 +41,33 @@ public sealed class KernelSnapshot
     internal uint CallersUsed;
 
     public KernelSnapshot()
+        : this(compact: false)
     {
-        for (var i = 0; i < Tasks.Length; i++) Tasks[i] = new TaskSlot(i);
+    }
+
+    /// <param name="compact">
+    /// Start small and grow on first use (a few KiB instead of ~150 KiB): for caches holding many snapshots,
+    /// such as the fuzz loop's prefix snapshots. Saving into a snapshot again allocates nothing either way.
+    /// </param>
+    public KernelSnapshot(bool compact)
+    {
+        Map = compact ? new LinearMap(16) : new LinearMap();
+        for (var i = 0; i < Tasks.Length; i++)
+        {
+            Tasks[i] = new TaskSlot(i);
+            if (compact) Tasks[i].Log = [];
+        }
+    }
+
+    /// <summary>Bytes this snapshot holds (its arrays; an estimate for reports).</summary>
+    public long BytesHeld
+    {
+        get
+        {
+            long bytes = (long)Map.Capacity * 24 + Violations.Length * 48L + LabelSlot.Length * 4L;
+            foreach (var t in Tasks) bytes += 96 + t.Log.Length * 8L;
+            return bytes;
+        }
     }
 }
 
@@ -159,6 +184,7 @@ public sealed partial class Kernel
         to.Dead = from.Dead;
         to.StartWindow = from.StartWindow;
         to.LastGuard = from.LastGuard;
+        to.LastPoint = from.LastPoint;
         if (!from.IsActive)
         {
             to.LogCount = 0;

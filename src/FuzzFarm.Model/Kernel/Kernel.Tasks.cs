@@ -105,6 +105,12 @@ public sealed partial class Kernel
         return false;
     }
 
+    /// <summary>
+    /// While an observer hears of a finished task: the last primitive that task executed live (in this run or, when
+    /// the run continues from a snapshot, before it).
+    /// </summary>
+    public Point DoneTaskLastPoint { get; private set; }
+
     /// <summary>Logs a primitive the current task has just executed live, and stops the task if its stop is met.</summary>
     private long Record(Point point, long value)
     {
@@ -114,6 +120,7 @@ public sealed partial class Kernel
         t.Log[t.LogCount++] = value;
         _replayPos++;
         NoteActivity(t);
+        t.LastPoint = point;
         _sink?.OnPrimitive(_eventIndex, t.Label, t.Cpu, point, value);
         // An atomic-context task is never parked at a point where it would sleep (it cannot sleep there).
         if (Points.IsPreemption(point) && !(t.Context == CallContext.Atomic && Points.IsSleeping(point)))
@@ -186,6 +193,7 @@ public sealed partial class Kernel
         if (t.Kind == TaskKind.CpuUp && t.BootTime) _inflightBootBringups--;
         LockOrderChecker.OnTaskReturn(this, t);
         LeakLocks(t);
+        DoneTaskLastPoint = t.LastPoint;
         _sink?.OnTaskDone(_eventIndex, t.Label, t.Cpu, ret);
     }
 

@@ -73,6 +73,9 @@ internal sealed class TaskSlot
     /// <summary>The last gating guard the call read and its answer (point &lt;&lt; 1 | value; 0: none yet).</summary>
     public ushort LastGuard;
 
+    /// <summary>The last primitive the task executed live (model-state features name a return by it).</summary>
+    public Point LastPoint;
+
     public bool IsPermCall => Kind == TaskKind.Call;
 
     public bool IsActive => State is TaskState.InFlight or TaskState.Blocked;
@@ -96,5 +99,6 @@ internal sealed class TaskSlot
         Dead = false;
         StartWindow = 0;
         LastGuard = 0;
+        LastPoint = Point.None;
     }
 }

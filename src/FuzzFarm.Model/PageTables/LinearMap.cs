@@ -17,6 +17,9 @@ public sealed class LinearMap
 
     public int Count => _count;
 
+    /// <summary>Runs the preallocated array holds.</summary>
+    public int Capacity => _runs.Length;
+
     public ulong End => _count == 0 ? 0 : _runs[_count - 1].End;
 
     public ref readonly Leaf this[int index] => ref _runs[index];
@@ -28,7 +31,7 @@ public sealed class LinearMap
     /// <summary>Replaces this map's content with another's (reset in place from a cached boot layout).</summary>
     public void CopyFrom(LinearMap other)
     {
-        if (_runs.Length < other._count) _runs = new Leaf[other._runs.Length];
+        if (_runs.Length < other._count) _runs = new Leaf[Math.Max(other._count, _runs.Length * 2)];
         Array.Copy(other._runs, _runs, other._count);
         _count = other._count;
     }
