@@ -31,10 +31,11 @@ internal static partial class BenchCommand
         var aflCap = new Option<int>("--afl-ttff-cap") { Description = "Longest AFL++ run per seed in (c), seconds", DefaultValueFactory = _ => 120 };
         var noAfl = new Option<bool>("--no-afl") { Description = "Skip AFL++ (its figures are null)" };
         var depth = new Option<int>("--depth") { Description = "Depth of the proof in (d)", DefaultValueFactory = _ => 8 };
+        var prefixes = new Option<int>("--prefix-snapshots") { Description = "Prefix snapshots per machine in the fuzz loop (0, the default: every run from the reset; measured slower here)" };
         var partial = new Option<string?>("--partial") { Description = "(internal) the instrumented half writes (a)-(c) here", Hidden = true };
         var command = new Command("bench", "Benchmark the engine against AFL++ (prints a table; --json gives the figures)")
         {
-            seconds, seeds, aflSeconds, aflSeeds, aflCap, noAfl, depth, partial,
+            seconds, seeds, aflSeconds, aflSeeds, aflCap, noAfl, depth, prefixes, partial,
         };
         foreach (var o in json.All) command.Options.Add(o);
         command.SetAction(parse =>
@@ -46,9 +47,10 @@ internal static partial class BenchCommand
             if (parse.GetValue(aflSeeds) is < 1 or > 1000) throw new UsageException("--afl-seeds must be 1..1000");
             if (parse.GetValue(aflCap) is < 5 or > 86400) throw new UsageException("--afl-ttff-cap must be 5..86400");
             if (parse.GetValue(depth) is < 1 or > 16) throw new UsageException("--depth must be 1..16");
+            if (parse.GetValue(prefixes) is < 0 or > 4096) throw new UsageException("--prefix-snapshots must be 0..4096");
             using var stop = StopSignal.Listen(stderr, "skipping what is left and printing the figures measured so far");
             var settings = new Settings(parse.GetValue(seconds), parse.GetValue(seeds), parse.GetValue(aflSeconds),
-                parse.GetValue(aflSeeds) ?? parse.GetValue(seeds), parse.GetValue(aflCap), !parse.GetValue(noAfl), parse.GetValue(depth), stop.Token);
+                parse.GetValue(aflSeeds) ?? parse.GetValue(seeds), parse.GetValue(aflCap), !parse.GetValue(noAfl), parse.GetValue(depth), parse.GetValue(prefixes), stop.Token);
             if (parse.GetValue(partial) is { } partialPath)
             {
                 // The instrumented half: (a)-(c) with SharpFuzz edges, figures to a file for the other half.
@@ -81,7 +83,7 @@ internal static partial class BenchCommand
         return command;
     }
 
-    private sealed record Settings(double Seconds, int Seeds, int AflSeconds, int AflSeeds, int AflCap, bool Afl, int Depth, CancellationToken Stop = default)
+    private sealed record Settings(double Seconds, int Seeds, int AflSeconds, int AflSeeds, int AflCap, bool Afl, int Depth, int PrefixSnapshots, CancellationToken Stop = default)
     {
         public bool Stopped => Stop.IsCancellationRequested;
     }
@@ -100,11 +102,12 @@ internal static partial class BenchCommand
         var session = new FuzzSession(new FuzzOptions
         {
             Variant = VariantCatalog.Get("realm-v2"), Machine = TraceParser.ParseMachine(FourCpus), Env = EnvMode.Adversarial,
-            Seed = 1, MaxEvents = 16,
+            Seed = 1, MaxEvents = 16, PrefixSnapshots = s.PrefixSnapshots,
         }, null, edges);
         var warm = Stopwatch.StartNew();
         while (warm.Elapsed.TotalSeconds < Math.Min(2, s.Seconds / 2) && !s.Stopped) session.RunSlice(1000);
         var e0 = session.Executions;
+        var (h0, k0, n0) = (session.PrefixHits, session.PrefixEventsSkipped, session.Events);
         var a0 = GC.GetAllocatedBytesForCurrentThread();
         var clock = Stopwatch.StartNew();
         do session.RunSlice(1000);
@@ -113,6 +116,10 @@ internal static partial class BenchCommand
         var rate = execs / clock.Elapsed.TotalSeconds;
         f["execs_per_sec_per_core"] = Math.Round(rate);
         f["alloc_bytes_per_exec"] = Math.Round((GC.GetAllocatedBytesForCurrentThread() - a0) / (double)execs, 2);
+        f["prefix_snapshots"] = s.PrefixSnapshots;
+        f["prefix_hit_rate"] = Math.Round((session.PrefixHits - h0) / (double)execs, 3);
+        f["prefix_events_spared"] = Math.Round((session.PrefixEventsSkipped - k0) / (double)Math.Max(1, session.Events - n0), 3);
+        f["prefix_snapshot_bytes"] = session.PrefixBytes;
         f["corpus_a"] = session.CorpusCount;
         f["edges_a"] = session.Edges;
         f["features_a"] = session.Features;

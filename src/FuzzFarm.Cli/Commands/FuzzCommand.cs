@@ -30,10 +30,11 @@ internal static class FuzzCommand
         var outDir = new Option<string>("--out") { Description = "Where findings go (.trace + .json each)", DefaultValueFactory = _ => "findings" };
         var invariant = CommonOptions.Invariant();
         var noEdges = new Option<bool>("--no-edges") { Description = "Model-state coverage only (skip SharpFuzz instrumentation)" };
+        var prefixes = new Option<int>("--prefix-snapshots") { Description = "Prefix snapshots kept per machine (0, the default: every run from the reset; measured slower here)" };
         var json = new JsonOut("the summary");
         var command = new Command("fuzz", "Coverage-guided fuzzing of event programs against one variant")
         {
-            variant, machine, machineOf, swarm, env, seed, maxExecs, maxSeconds, outDir, invariant, noEdges,
+            variant, machine, machineOf, swarm, env, seed, maxExecs, maxSeconds, outDir, invariant, noEdges, prefixes,
         };
         foreach (var o in json.All) command.Options.Add(o);
         command.SetAction(parse =>
@@ -47,7 +48,9 @@ internal static class FuzzCommand
                 Seed = CommonOptions.ParseSeed(parse.GetValue(seed)),
                 Invariants = CommonOptions.ParseInvariants(parse.GetValue(invariant)),
                 Versions = VariantCatalog.All,
+                PrefixSnapshots = parse.GetValue(prefixes),
             };
+            if (parse.GetValue(prefixes) is < 0 or > 4096) throw new UsageException("--prefix-snapshots must be 0..4096");
             if (parse.GetValue(swarm) && (parse.GetValue(machine) is not null || parse.GetValue(machineOf) is not null))
                 throw new UsageException("--swarm excludes --machine and --machine-of");
             var execBudget = parse.GetValue(maxExecs);

@@ -5,7 +5,7 @@ namespace FuzzFarm.Engine;
 /// <summary>
 /// Machine snapshots at prefix points of corpus entries, for the fuzz loop: a mutant usually shares a prefix with
 /// the entry it was made from, so it runs from the deepest snapshot inside that shared prefix instead of from the
-/// reset. Snapshots sit every <see cref="Stride"/> events of an entry and are made on demand (the first mutant
+/// reset. Snapshots sit every <see cref="Stride"/> events of an entry and after its boot-phase events, made on demand (the first mutant
 /// that shares a longer prefix than any snapshot saves one on its way); at most <c>capacity</c> are kept, the
 /// least recently used is reused first. A run through here is the same run as one from the start (same
 /// violations, assumptions, skipped events, state): <see cref="Kernel.Save"/> holds everything a reset clears.
@@ -72,7 +72,7 @@ public sealed class PrefixSnapshots
     /// </summary>
     public void RunEvents(ReadOnlySpan<MachineEvent> program, MachineEvent[] parent)
     {
-        var shared = SharedPrefix(program, parent);
+        var shared = SharedPrefix(program, parent, out var afterPhase);
         var best = Deepest(parent, shared);
         var guards = _machine.Kernel.GuardCoverage;
         int at;
@@ -92,8 +92,9 @@ public sealed class PrefixSnapshots
             EventsSkipped += at;
         }
 
-        // The deepest stride point inside the shared prefix becomes a snapshot on the way, if it is new.
-        var point = shared / Stride * Stride;
+        // The deepest snapshot point inside the shared prefix (a stride point, or just after a boot-phase event:
+        // phases such as the FINALIZE repaint are the costly steps) becomes a snapshot on the way, if it is new.
+        var point = Math.Max(shared / Stride * Stride, afterPhase);
         if (point > at)
         {
             guards?.CopyTo(_guardsBefore);
@@ -118,11 +119,17 @@ public sealed class PrefixSnapshots
         _machine.Advance(program[at..], at);
     }
 
-    private static int SharedPrefix(ReadOnlySpan<MachineEvent> program, MachineEvent[] parent)
+    private static int SharedPrefix(ReadOnlySpan<MachineEvent> program, MachineEvent[] parent, out int afterPhase)
     {
         var n = Math.Min(program.Length, parent.Length);
         var i = 0;
-        while (i < n && program[i] == parent[i]) i++;
+        afterPhase = 0;
+        while (i < n && program[i] == parent[i])
+        {
+            if (parent[i].Kind == EventKind.Phase) afterPhase = i + 1;
+            i++;
+        }
+
         return i;
     }
 
