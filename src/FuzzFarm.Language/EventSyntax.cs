@@ -10,6 +10,10 @@ internal static class EventSyntax
     public static bool IsEventKeyword(string keyword) =>
         keyword is "phase" or "cpu-up" or "cpu-down" or "call" or "step" or "run";
 
+    /// <summary>True when the event needs a name that revision 2 added (an operation or a stop point).</summary>
+    public static bool NeedsRevision2(in MachineEvent ev) =>
+        (ev.Kind == EventKind.Call && TraceNames.OpRevision(ev.Op) >= 2) || (ev.Stop.Kind == StopKind.AtPoint && TraceNames.PointRevision(ev.Stop.At) >= 2);
+
     public static string Format(in MachineEvent ev, MachineConfig m)
     {
         var sb = new StringBuilder();

@@ -28,6 +28,17 @@ internal static class MachineSyntax
             hardware[i] = cpu.Bbml2Hardware;
         }
 
+        var implied = true;
+        var bbmImplied = true;
+        for (var i = 0; i < m.Cpus; i++)
+        {
+            var cpu = m.Cpu(i);
+            var plain = new CpuSpec(cpu.Bbml2Detected, cpu.Bbml2Hardware);
+            if (cpu.Part != plain.Part || cpu.MidrVariant != plain.MidrVariant || cpu.MidrRevision != plain.MidrRevision) implied = false;
+            if (cpu.BbmLevel != plain.BbmLevel) bbmImplied = false;
+            hardware[i] = cpu.Bbml2Hardware;
+        }
+
         var sb = new StringBuilder("machine");
         sb.Append(" cpus=").Append(TraceSyntax.Dec(m.Cpus));
         sb.Append(" bbml2=").Append(FormatMask(detected));
@@ -39,7 +50,11 @@ internal static class MachineSyntax
         sb.Append(" bringup=").Append(_bringup[(int)m.Bringup]);
         sb.Append(" walker=").Append(_walker[(int)m.Walker]);
         if (m.BootCpus != m.Cpus) sb.Append(" boot-cpus=").Append(TraceSyntax.Dec(m.BootCpus));
-        if (!detected.AsSpan().SequenceEqual(hardware)) sb.Append(" bbml2-hw=").Append(FormatMask(hardware));
+        if (!implied) sb.Append(" midr=").Append(FormatList(m, c => c.MidrName));
+        if (!bbmImplied) sb.Append(" bbm=").Append(FormatList(m, c => TraceSyntax.Dec(c.BbmLevel)));
+        var defaultHardware = new bool[m.Cpus];
+        for (var i = 0; i < m.Cpus; i++) defaultHardware[i] = m.Cpu(i).DefaultHardware;
+        if (!defaultHardware.AsSpan().SequenceEqual(hardware)) sb.Append(" bbml2-hw=").Append(FormatMask(hardware));
         if (m.KaliasOffset != _defaults.KaliasOffset || m.KaliasSize != _defaults.KaliasSize)
             sb.Append(" kalias=").Append(FormatRange(m.KaliasOffset, m.KaliasSize));
         if (m.KfencePoolOffset != _defaults.KfencePoolOffset || m.KfencePoolSize != _defaults.KfencePoolSize)
@@ -48,6 +63,24 @@ internal static class MachineSyntax
             sb.Append(" swiotlb=").Append(FormatRange(m.SwiotlbOffset, m.SwiotlbSize));
         if (m.ItsSize != 0) sb.Append(" its=").Append(FormatRange(m.ItsOffset, m.ItsSize));
         return sb.ToString();
+    }
+
+    /// <summary>One value for every CPU when they agree, else one per CPU in CPU order.</summary>
+    private static string FormatList(MachineConfig m, Func<CpuSpec, string> value)
+    {
+        var values = Enumerable.Range(0, m.Cpus).Select(i => value(m.Cpu(i))).ToArray();
+        return values.All(v => v == values[0]) ? values[0] : string.Join(",", values);
+    }
+
+    /// <summary>True when the machine line needs a revision-2 key (<c>midr</c>, <c>bbm</c>).</summary>
+    public static bool NeedsRevision2(MachineConfig m)
+    {
+        for (var i = 0; i < m.Cpus; i++)
+        {
+            if (!m.Cpu(i).IsImplied) return true;
+        }
+
+        return false;
     }
 
     private static string FormatMask(bool[] mask)
@@ -66,17 +99,24 @@ internal static class MachineSyntax
     /// <c>debug_pagealloc=</c>) accept what the kernel's parser accepts, and a value it rejects keeps the kernel's
     /// default with its "Malformed early option" warning, as the kernel does (domain §1: <c>rodata=full</c>).
     /// </param>
-    public static MachineConfig Parse(string[] tokens, ICollection<string>? warnings = null)
+    /// <param name="revision">The trace's format revision: keys added later are errors in an older trace.</param>
+    public static MachineConfig Parse(string[] tokens, ICollection<string>? warnings = null, int revision = EventProgram.CurrentRevision)
     {
         var fields = new LineFields(tokens, 1, "machine");
         fields.EnsureNoBare();
         var cpus = TraceSyntax.ParseInt("cpus", fields.Require("cpus"), 1, MachineConfig.MaxCpus);
         var detectedText = fields.Take("bbml2");
-        var detected = detectedText is null ? Enumerable.Repeat(true, cpus).ToArray() : ParseMask("bbml2", detectedText, cpus);
+        var midrText = fields.Take("midr");
+        var bbmText = fields.Take("bbm");
+        if (revision < 2 && (midrText is not null || bbmText is not null))
+            throw new TraceProblem($"{(midrText is not null ? "midr" : "bbm")}: needs format revision 2 (the header says {revision})");
+        var specs = Cpus(cpus, detectedText, midrText, bbmText);
         var hardwareText = fields.Take("bbml2-hw");
-        var hardware = hardwareText is null ? detected : ParseMask("bbml2-hw", hardwareText, cpus);
-        var specs = new CpuSpec[cpus];
-        for (var i = 0; i < cpus; i++) specs[i] = new CpuSpec(detected[i], hardware[i]);
+        if (hardwareText is not null)
+        {
+            var hardware = ParseMask("bbml2-hw", hardwareText, cpus);
+            for (var i = 0; i < cpus; i++) specs[i] = specs[i] with { Bbml2Hardware = hardware[i] };
+        }
 
         var ram = Size(fields, "ram", _defaults.RamBytes);
         var rodata = Rodata(fields.Take("rodata"), warnings);
@@ -139,6 +179,67 @@ internal static class MachineSyntax
 
         warnings?.Add($"dpa={text}: debug_pagealloc= takes a boolean (on/off, y/n, 1/0); the kernel prints \"Malformed early option 'debug_pagealloc'\" and keeps it off");
         return false;
+    }
+
+    /// <summary>
+    /// The CPUs from <c>bbml2</c> (revision 1: allow-listed or not) refined by <c>midr</c> and <c>bbm</c> (revision 2).
+    /// With <c>midr</c>, <c>bbml2</c> is what today's allow-list makes of those MIDRs and must agree with them. The
+    /// hardware defaults to "never aborts" for an allow-listed CPU and for BBM level 3.
+    /// </summary>
+    private static CpuSpec[] Cpus(int cpus, string? detectedText, string? midrText, string? bbmText)
+    {
+        var detected = detectedText is null ? Enumerable.Repeat(midrText is null, cpus).ToArray() : ParseMask("bbml2", detectedText, cpus);
+        var specs = new CpuSpec[cpus];
+        for (var i = 0; i < cpus; i++) specs[i] = new CpuSpec(detected[i], detected[i]);
+        if (midrText is not null)
+        {
+            var midrs = PerCpu("midr", midrText, cpus);
+            for (var i = 0; i < cpus; i++)
+            {
+                var (part, variant, rev) = ParseMidr(midrs[i]);
+                specs[i] = specs[i] with { Part = part, MidrVariant = variant, MidrRevision = rev };
+                if (detectedText is not null && specs[i].Bbml2Detected != detected[i])
+                    throw new TraceProblem($"bbml2: cpu {i} ({midrs[i]}) is {(detected[i] ? "listed" : "not listed")} but its MIDR is {(detected[i] ? "not " : "")}on the allow-list");
+            }
+        }
+
+        if (bbmText is not null)
+        {
+            var levels = PerCpu("bbm", bbmText, cpus);
+            for (var i = 0; i < cpus; i++) specs[i] = specs[i] with { BbmLevel = (byte)TraceSyntax.ParseInt("bbm", levels[i], 0, CpuSpec.MaxBbmLevel) };
+        }
+
+        for (var i = 0; i < cpus; i++) specs[i] = specs[i] with { Bbml2Hardware = specs[i].DefaultHardware };
+        return specs;
+    }
+
+    private static string[] PerCpu(string key, string text, int cpus)
+    {
+        var items = text.Split(',');
+        if (items.Length == 1) return Enumerable.Repeat(items[0], cpus).ToArray();
+        return items.Length == cpus ? items : throw new TraceProblem($"{key}: {items.Length} values for {cpus} CPUs (give one for all, or one per CPU)");
+    }
+
+    /// <summary><c>PART:rVpR</c>, e.g. <c>neoverse-v3:r0p2</c>.</summary>
+    private static (CpuPart, byte, byte) ParseMidr(string text)
+    {
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        var name = colon < 0 ? text : text[..colon];
+        var part = -1;
+        for (var i = 0; i < MidrAllowList.PartNames.Count; i++)
+        {
+            if (MidrAllowList.PartNames[i] == name) part = i;
+        }
+
+        if (part < 0) throw new TraceProblem($"midr: unknown part '{name}' (expected {string.Join("|", MidrAllowList.PartNames)})");
+        var rev = colon < 0 ? "" : text[(colon + 1)..];
+        var p = rev.IndexOf('p', StringComparison.Ordinal);
+        if (rev.Length < 4 || rev[0] != 'r' || p < 2
+            || !byte.TryParse(rev.AsSpan(1, p - 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v)
+            || !byte.TryParse(rev.AsSpan(p + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var r)
+            || v > 15 || r > 15)
+            throw new TraceProblem($"midr: '{text}' is not PART:rVpR with V and R in 0..15");
+        return ((CpuPart)part, v, r);
     }
 
     private static bool[] ParseMask(string key, string text, int cpus)

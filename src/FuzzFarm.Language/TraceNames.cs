@@ -28,6 +28,12 @@ public static class TraceNames
     /// <summary>Number of <see cref="CallOp"/> values the format knows.</summary>
     public const int OpCount = 14;
 
+    /// <summary>The format revision that added an operation's name (1 for the original fourteen).</summary>
+    public static int OpRevision(CallOp op) => (int)op < 14 ? 1 : 2;
+
+    /// <summary>The format revision that added a preemption point's name (1 up to <c>cpu_mmu_off</c>).</summary>
+    public static int PointRevision(Point point) => point <= Point.LazyMmu ? 1 : 2;
+
     /// <summary>True for a named boot phase (EarlyParam..Runtime).</summary>
     public static bool IsPhase(BootPhase phase) => phase is >= BootPhase.EarlyParam and <= BootPhase.Runtime;
 

@@ -59,6 +59,7 @@ public static class TraceParser
         private bool _sawSeed;
         private readonly List<string> _warnings = [];
         private int _line;
+        private int _revision = EventProgram.CurrentRevision;
 
         public EventProgram Run(string text)
         {
@@ -103,7 +104,7 @@ public static class TraceParser
                 case "machine":
                     BeforeEvents(keyword, _machine is not null);
                     var before = _warnings.Count;
-                    _machine = MachineSyntax.Parse(tokens, _warnings);
+                    _machine = MachineSyntax.Parse(tokens, _warnings, _revision);
                     for (var w = before; w < _warnings.Count; w++) _warnings[w] = $"{fileName ?? "trace"}:{_line}: warning: {_warnings[w]}";
                     _validator = new EventValidator(_machine);
                     break;
@@ -147,6 +148,7 @@ public static class TraceParser
             if (revision < 1 || revision > EventProgram.CurrentRevision)
                 throw new TraceProblem($"unsupported format revision {revisionText} (this reader reads revisions 1..{EventProgram.CurrentRevision})");
             _sawHeader = true;
+            _revision = (int)revision;
         }
 
         private void BeforeEvents(string keyword, bool duplicate)

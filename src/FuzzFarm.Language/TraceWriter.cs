@@ -26,7 +26,7 @@ public static class TraceWriter
 
         var sb = new StringBuilder();
         foreach (var c in comments) sb.Append("# ").Append(c.ReplaceLineEndings(" ")).Append('\n');
-        sb.Append("fuzzfarm-trace ").Append(TraceSyntax.Dec(EventProgram.CurrentRevision)).Append('\n');
+        sb.Append("fuzzfarm-trace ").Append(TraceSyntax.Dec(NeededRevision(program))).Append('\n');
         sb.Append(MachineSyntax.Format(program.Machine)).Append('\n');
         if (program.Variant is not null) sb.Append("variant ").Append(program.Variant).Append('\n');
         if (program.Env is { } env) sb.Append(env == EnvMode.Strict ? "env strict\n" : "env adversarial\n");
@@ -51,6 +51,22 @@ public static class TraceWriter
     {
         ArgumentNullException.ThrowIfNull(machine);
         return EventSyntax.Format(ev, machine);
+    }
+
+    /// <summary>
+    /// The lowest format revision that expresses the program: a trace that uses nothing newer keeps the header
+    /// it always had, so traces written before a revision are still written byte for byte the same.
+    /// </summary>
+    public static int NeededRevision(EventProgram program)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        if (MachineSyntax.NeedsRevision2(program.Machine)) return 2;
+        foreach (var ev in program.Events)
+        {
+            if (EventSyntax.NeedsRevision2(ev)) return 2;
+        }
+
+        return 1;
     }
 
     private static string Seed(ulong seed) => seed.ToString(System.Globalization.CultureInfo.InvariantCulture);

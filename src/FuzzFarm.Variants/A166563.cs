@@ -20,6 +20,9 @@ public sealed class A166563 : SplitVariant
 
     public override string Summary => "original: split only when the system has BBML2_NOABORT, always under the mutex";
 
+    /// <summary>The allow-list of this release's cpufeature.c (domain §1).</summary>
+    public override MidrAllowList Bbml2NoAbortAllowList => MidrAllowList.Bbml2NoAbort2025;
+
     public override int SplitKernelLeafMapping(Kernel k, ulong start, ulong end)
     {
         // Without BBML2_NOABORT nothing may be split live: return and let the permission walk warn if the range

@@ -23,6 +23,9 @@ public sealed class Ce2b3a5 : SplitVariant
 
     public override string Summary => "no mutex for page-mapped ranges (debug_pagealloc, KFENCE); pre-split late KFENCE pool";
 
+    /// <summary>The allow-list of this release's cpufeature.c (domain §1).</summary>
+    public override MidrAllowList Bbml2NoAbortAllowList => MidrAllowList.Bbml2NoAbort2025Late;
+
     public override int SplitKernelLeafMapping(Kernel k, ulong start, ulong end)
     {
         if (!k.SystemSupportsBbml2NoAbort())

@@ -32,6 +32,20 @@ public static class Swarm
             specs[i] = CpuSpec.WithBbml2(has);
         }
 
+        // What the kernel detects apart from what the hardware does (§9), from a side stream so that the draws
+        // above and below stay what they were: sometimes one CPU is a part no allow-list names whose ID register
+        // says BBM level 3 (BBML3 admits it; an erratum may still let it abort), or a Neoverse-V3AE r0p2 (on the
+        // allow-lists from late 2025, not on a166563's).
+        var copy = rng;
+        var side = Prng.Derive(copy.NextU64(), 0xb3);
+        if (cpus > 1 && side.Chance(1, 4))
+        {
+            var j = 1 + side.Below(cpus - 1);
+            specs[j] = side.Chance(2, 3)
+                ? new CpuSpec(CpuPart.Other, 0, 0, CpuSpec.MaxBbmLevel, Bbml2Hardware: side.Chance(1, 2))
+                : new CpuSpec(CpuPart.NeoverseV3AE, 0, 2, 2, Bbml2Hardware: true);
+        }
+
         return new MachineConfig(
             specs,
             rodata: rng.Below(4) switch { 0 => RodataMode.Off, 1 => RodataMode.NoAlias, _ => RodataMode.On },

@@ -105,6 +105,12 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
     public string? Validate()
     {
         if (_cpus.Length is < 1 or > MaxCpus) return $"cpus: {_cpus.Length} is out of range 1..{MaxCpus}";
+        foreach (var c in _cpus)
+        {
+            if (c.BbmLevel > CpuSpec.MaxBbmLevel) return $"bbm: level {c.BbmLevel} is out of range 0..{CpuSpec.MaxBbmLevel}";
+            if (c.MidrVariant > 15 || c.MidrRevision > 15) return $"midr: {c.MidrName} has a field out of range 0..15";
+        }
+
         if (BootCpus < 1 || BootCpus > _cpus.Length) return $"boot-cpus: {BootCpus} is out of range 1..{_cpus.Length}";
         if (RamBytes < MinRam || RamBytes > MaxRam || !Units.IsAligned(RamBytes, Units.PMD_SIZE))
             return $"ram: {Units.FormatSize(RamBytes)} must be a multiple of 2M between 64M and 1024G";
@@ -159,7 +165,13 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
             }
 
             Mix((ulong)_cpus.Length);
-            foreach (var c in _cpus) Mix((c.Bbml2Detected ? 1UL : 0) | (c.Bbml2Hardware ? 2UL : 0));
+            foreach (var c in _cpus)
+            {
+                // Revision-1 CPUs hash as they always did; a MIDR or BBM level of its own adds its fields.
+                Mix((c.Bbml2Detected ? 1UL : 0) | (c.Bbml2Hardware ? 2UL : 0));
+                if (!c.IsImplied)
+                    Mix((ulong)c.Part | ((ulong)c.MidrVariant << 8) | ((ulong)c.MidrRevision << 16) | ((ulong)c.BbmLevel << 24) | (1UL << 32));
+            }
             Mix(RamBytes);
             Mix(((ulong)Rodata) | ((ulong)Kfence << 8) | ((ulong)Bringup << 16) | ((ulong)Walker << 24)
                 | (DebugPagealloc ? 1UL << 32 : 0) | (Realm ? 1UL << 33 : 0));

@@ -82,8 +82,15 @@ public abstract class SplitVariant
     /// </summary>
     public virtual bool ProbesRsiBeforeMapMem => false;
 
-    /// <summary>How a CPU qualifies as BBML2_NOABORT for this kernel (MIDR allow-list today; BBML3 adds ID registers).</summary>
-    public virtual bool CpuQualifiesBbml2NoAbort(CpuSpec cpu) => cpu.Bbml2Detected;
+    /// <summary>The BBML2_NOABORT MIDR allow-list of this kernel's cpufeature.c (domain §1).</summary>
+    public virtual MidrAllowList Bbml2NoAbortAllowList => MidrAllowList.Bbml2NoAbort2026;
+
+    /// <summary>
+    /// How a CPU qualifies as BBML2_NOABORT for this kernel: has_bbml2_noabort() on what the kernel can read of
+    /// it (MIDR, ID registers), never on what the hardware does. Today's versions: the MIDR allow-list only (the
+    /// ID register's BBM field is ignored); BBML3 (§9) also admits ID_AA64MMFR2_EL1.BBM ≥ 3.
+    /// </summary>
+    public virtual bool CpuQualifiesBbml2NoAbort(CpuSpec cpu) => Bbml2NoAbortAllowList.Contains(cpu);
 
     public override string ToString() => Id;
 }

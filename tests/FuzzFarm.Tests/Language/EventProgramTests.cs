@@ -78,7 +78,7 @@ public sealed class EventProgramTests
     {
         Assert.Contains("variant", new EventProgram(_plain, [], variant: "Bad").Validate(), StringComparison.Ordinal);
         Assert.Contains("env", new EventProgram(_plain, [], env: (EnvMode)7).Validate(), StringComparison.Ordinal);
-        Assert.Contains("revision", new EventProgram(_plain, [], formatRevision: 2).Validate(), StringComparison.Ordinal);
+        Assert.Contains("revision", new EventProgram(_plain, [], formatRevision: EventProgram.CurrentRevision + 1).Validate(), StringComparison.Ordinal);
     }
 
     [Fact]

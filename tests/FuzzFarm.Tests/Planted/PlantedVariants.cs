@@ -134,17 +134,3 @@ internal sealed class AbbaLocks : SplitVariant
         return 0;
     }
 }
-
-/// <summary>realm-v2 on a kernel that probes RSI before map_mem() (the §9 fix candidate for Z6).</summary>
-internal sealed class RealmV2RsiEarly : SplitVariant
-{
-    private readonly SplitVariant _d = VariantCatalog.Get("realm-v2");
-
-    public override string Id => "test-realm-rsi-early";
-    public override string Provenance => "test";
-    public override string Summary => "realm-v2 with the RSI probe before map_mem()";
-
-    public override bool ProbesRsiBeforeMapMem => true;
-
-    public override int SplitKernelLeafMapping(Kernel k, ulong start, ulong end) => _d.SplitKernelLeafMapping(k, start, end);
-}

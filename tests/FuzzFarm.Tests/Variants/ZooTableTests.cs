@@ -11,20 +11,22 @@ public sealed class ZooTableTests
 {
     private const string A = "a166563", B = "ce2b3a5", C = "realm-v1", D = "realm-v2", E = "realm-v2-trylock";
     private const string E2 = "realm-v2-trylock-held", F = "bbml2-uncond", Canary = "canary";
+    private const string L3 = "bbml3", Rsi = "realm-rsi-early";
 
     /// <summary>Row → (invariant[:detail] that define it, versions where all of them are reported).</summary>
     private static readonly Dictionary<string, (string[] Defining, string[] Versions)> _table = new()
     {
         ["Z1"] = (["walker-warn", "realm-share-failed"], [A, B]),
         ["Z2"] = (["sleep-in-atomic"], [A]),
-        ["Z3"] = (["tlb-conflict"], [C, D, F, Canary]),
-        ["Z4"] = (["tlb-conflict"], [C, D, F, Canary]),
-        ["Z5"] = (["split-warn:page_alloc_available"], [C, D, E, E2, F, Canary]),
-        ["Z6"] = (["walker-warn", "realm-share-failed"], [D, E, E2, Canary]),
+        ["Z3"] = (["tlb-conflict"], [C, D, F, L3, Rsi, Canary]),
+        ["Z4"] = (["tlb-conflict"], [C, D, F, L3, Rsi, Canary]),
+        ["Z5"] = (["split-warn:page_alloc_available"], [C, D, E, E2, F, L3, Rsi, Canary]),
+        ["Z6"] = (["walker-warn", "realm-share-failed"], [D, E, E2, L3, Canary]),
         ["Z7"] = (["split-warn:num_online_cpus", "spurious-ebusy"], [C]),
-        ["Z8"] = (["tlb-conflict"], [C, D, E, F, Canary]),
-        ["Z9"] = (["perm-not-applied"], [A, B, C, D, E, E2, F, Canary]),
-        ["parallel-bringup"] = (["tlb-conflict"], [C, D, E, E2, F, Canary]),
+        ["Z8"] = (["tlb-conflict"], [C, D, E, F, L3, Rsi, Canary]),
+        ["Z9"] = (["perm-not-applied"], [A, B, C, D, E, E2, F, L3, Rsi, Canary]),
+        ["parallel-bringup"] = (["tlb-conflict"], [C, D, E, E2, F, L3, Rsi, Canary]),
+        ["bbml3-id-register"] = (["tlb-conflict", "late-cpu-admitted"], [L3]),
     };
 
     public static TheoryData<string> Rows => [.. _table.Keys];
@@ -62,7 +64,9 @@ public sealed class ZooTableTests
         {
             [D] = ["walker-warn", "realm-share-failed"], [E] = ["walker-warn", "realm-share-failed"],
             [E2] = ["walker-warn", "realm-share-failed"], [Canary] = ["walker-warn", "realm-share-failed"],
+            [L3] = ["walker-warn", "realm-share-failed"],
         },
+        ["bbml3-id-register"] = new() { [L3] = ["tlb-conflict", "late-cpu-admitted"] },
         ["Z9"] = VariantCatalog.Ids.ToDictionary(id => id, _ => new[] { "perm-not-applied" }),
     };
 
@@ -131,13 +135,13 @@ public sealed class ZooTableTests
     {
         var program = Corpus.Load("Z6");
         Assert.Contains(Corpus.Reported(program, VariantCatalog.Get(D)), v => v.Invariant == Invariant.RealmShareFailed);
-        Assert.Empty(Corpus.Reported(program, new FuzzFarm.Tests.Planted.RealmV2RsiEarly()));
+        Assert.Empty(Corpus.Reported(program, VariantCatalog.Get(Rsi)));
     }
 
     [Fact]
     public void Catalog_HasEveryVersionWithStableIdsInHistoryOrder()
     {
-        Assert.Equal([A, B, C, D, E, E2, F, Canary], VariantCatalog.Ids);
+        Assert.Equal([A, B, C, D, E, E2, F, L3, Rsi, Canary], VariantCatalog.Ids);
         Assert.All(VariantCatalog.All, v => Assert.False(string.IsNullOrWhiteSpace(v.Provenance)));
     }
 
