@@ -63,6 +63,19 @@ internal static class KfenceNotPteChecker
         if (k.KfenceReady && !MapQueries.AllPte(k.Map, c.KfencePoolOffset, c.KfencePoolOffset + c.KfencePoolSize))
             k.Report(Invariant.KfenceNotPte, where, PoolNotPte);
     }
+
+    /// <summary>
+    /// After a write to [s, e): only the pool pages the write touched can have changed, so only those are read
+    /// (the pool is hundreds of runs once its guard pages are protected; a whole-pool scan per write made late
+    /// KFENCE machines 5x slower). The end of the run still checks the whole pool.
+    /// </summary>
+    public static void AfterWrite(Kernel k, ulong s, ulong e, Point where)
+    {
+        var c = k.Config;
+        var lo = Math.Max(s, c.KfencePoolOffset);
+        var hi = Math.Min(e, c.KfencePoolOffset + c.KfencePoolSize);
+        if (lo < hi && k.KfenceReady && !MapQueries.AllPte(k.Map, lo, hi)) k.Report(Invariant.KfenceNotPte, where, PoolNotPte);
+    }
 }
 
 /// <summary>dpa-not-pte: debug_pagealloc ⇒ linear_map_requires_bbml2 is false and RAM outside the alias is PTE-mapped.</summary>
@@ -104,7 +117,7 @@ internal static class LinearMapWrites
     public static void AfterWrite(Kernel k, ulong s, ulong e)
     {
         ContInconsistentChecker.AfterWrite(k, s, e);
-        if (MapQueries.Overlaps(s, e, k.Config.KfencePoolOffset, k.Config.KfencePoolSize)) KfenceNotPteChecker.Check(k, k.CurrentPoint);
+        KfenceNotPteChecker.AfterWrite(k, s, e, k.CurrentPoint);
         RepaintIncompleteChecker.AfterWrite(k, s, e);
     }
 }
