@@ -28,7 +28,11 @@ public static class BoundedReplay
         var guards = machine.Kernel.GuardCoverage = new GuardCoverage();
         var summary = machine.Run(program.Events.AsSpan());
         var replay = new VariantReplay(variant, env, machine.Violations.ToArray(), recorder.Entries, summary,
-            machine.Kernel.TablePagesAllocated, machine.Kernel.LiveResizes) { Guards = guards };
+            machine.Kernel.TablePagesAllocated, machine.Kernel.LiveResizes)
+        {
+            Guards = guards,
+            Fragmentation = machine.Kernel.Fragmentation,
+        };
         return (replay, capped.Dropped);
     }
 

@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using FuzzFarm.Farm;
+using FuzzFarm.Language;
+using FuzzFarm.Model;
+using FuzzFarm.Variants;
 
 namespace FuzzFarm.Host;
 
@@ -85,7 +88,37 @@ public sealed class FileFindingSink(string directory) : IFindingSink
         reproduces = record.Reproduces,
         callers = record.Callers,
         version_assumptions = record.VersionAssumptions,
+        fragmentation = FragmentationOf(record),
     }, Options);
+
+    /// <summary>The fragmentation of the smallest trace on the finding's version (§9), or null when it does not replay.</summary>
+    private static object? FragmentationOf(FindingRecord record)
+    {
+        try
+        {
+            var program = TraceParser.Parse(record.SmallestTrace, record.SignatureKey + ".trace");
+            var id = record.Variant.Length > 0 ? record.Variant : program.Variant ?? "";
+            if (!VariantCatalog.TryGet(id, out var variant)) return null;
+            var f = BoundedReplay.Run(program, variant, program.Env ?? EnvMode.Adversarial, timelineLimit: 0).Replay.Fragmentation;
+            return new
+            {
+                leaves_created = new Dictionary<string, long>(StringComparer.Ordinal)
+                {
+                    ["pmd"] = f.PmdLeaves,
+                    ["cont-pmd"] = f.ContPmdLeaves,
+                    ["pte"] = f.PteLeaves,
+                    ["cont-pte"] = f.ContPteLeaves,
+                },
+                table_pages = f.TablePages,
+                cont_groups_broken = f.ContGroupsBroken,
+                block_bytes_lost = f.BlockBytesLost,
+            };
+        }
+        catch (TraceFormatException)
+        {
+            return null;
+        }
+    }
 
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
 }

@@ -58,6 +58,7 @@ internal static class ReplayJson
         w.WriteNumber("skipped_events", r.Summary.SkippedEvents);
         w.WriteNumber("live_resizes", r.LiveResizes);
         w.WriteNumber("table_pages", r.TablePages);
+        FragmentationJson.Write(w, r.Fragmentation);
         if (timeline)
         {
             w.WriteStartArray("timeline");

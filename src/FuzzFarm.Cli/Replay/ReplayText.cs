@@ -33,6 +33,7 @@ internal static class ReplayText
                     string.Join(", ", masked.Select(v => $"{v.Id} [{AssumptionNames.Format(v.Assumptions)}]").Distinct()) + ")");
             o.WriteLine($"   stats: {r.LiveResizes} live resizes, {r.TablePages} table pages, {r.Summary.SkippedEvents} events skipped, " +
                 $"assumptions used: {AssumptionNames.Format(r.Summary.AssumptionsUsed)}");
+            o.WriteLine($"   fragmentation: {FragmentationJson.Text(r.Fragmentation)}");
             if (timeline) WriteTimeline(o, r.Timeline);
             if (timeline && dropped > 0)
                 o.WriteLine($"   … {dropped:N0} more timeline entries not shown (kept: the first {limit:N0}; --timeline-limit N)");

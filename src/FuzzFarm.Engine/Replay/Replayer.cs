@@ -23,6 +23,9 @@ public sealed record VariantReplay(
 
     /// <summary>The live guard reads of this run by answer (null when not counted).</summary>
     public GuardCoverage? Guards { get; init; }
+
+    /// <summary>What the run's splits cost the linear map (§9).</summary>
+    public Fragmentation Fragmentation { get; init; }
 }
 
 /// <summary>Runs a trace on one variant with a timeline recorder (for reports and pictures; allocates).</summary>
@@ -37,6 +40,6 @@ public static class Replayer
         var summary = machine.Run(program.Events.AsSpan());
         return new VariantReplay(
             variant, env, machine.Violations.ToArray(), recorder.Entries, summary,
-            machine.Kernel.TablePagesAllocated, machine.Kernel.LiveResizes) { Guards = guards };
+            machine.Kernel.TablePagesAllocated, machine.Kernel.LiveResizes) { Guards = guards, Fragmentation = machine.Kernel.Fragmentation };
     }
 }

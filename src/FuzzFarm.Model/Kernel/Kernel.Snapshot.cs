@@ -22,6 +22,7 @@ public sealed class KernelSnapshot
     internal ulong Attempted;
     internal long TablePages;
     internal long LiveResizes;
+    internal FragmentationCounters Frag;
     internal int ViolationCount;
     internal Assumptions Assumptions;
     internal int EventIndex;
@@ -87,6 +88,7 @@ public sealed partial class Kernel
         snapshot.Attempted = _attempted;
         snapshot.TablePages = _tablePages;
         snapshot.LiveResizes = _liveResizes;
+        snapshot.Frag = _frag;
         snapshot.Map.CopyFrom(_map);
         Array.Copy(_violations, snapshot.Violations, _violationCount);
         snapshot.ViolationCount = _violationCount;
@@ -124,6 +126,7 @@ public sealed partial class Kernel
         _attempted = snapshot.Attempted;
         _tablePages = snapshot.TablePages;
         _liveResizes = snapshot.LiveResizes;
+        _frag = snapshot.Frag;
         _map.CopyFrom(snapshot.Map);
         Array.Copy(snapshot.Violations, _violations, snapshot.ViolationCount);
         _violationCount = snapshot.ViolationCount;

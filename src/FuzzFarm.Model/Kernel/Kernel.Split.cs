@@ -62,6 +62,9 @@ public sealed partial class Kernel
             var size = Units.LeafSize(level);
             var start = Units.AlignDown(Off(addr), size);
             Publish(start, start + size, level - 1, toCont, (Attr)seen, publish);
+            _tablePages++;
+            _frag.Leaves(level - 1, toCont, Units.PTRS_PER_TABLE);
+            if (level == Level.Pmd) _frag.BlockBytesLost += (long)size;
         }
 
         Record(publish, 0);
@@ -85,14 +88,18 @@ public sealed partial class Kernel
             LockOrderChecker.OnTaskSplit(this, point);
             TlbConflictChecker.OnLiveResize(this, start, start + size, point);
             RewriteRange(start, start + size, level, clearCont: true);
+            _frag.ContGroupsBroken++;
         }
 
         Record(point, 0);
     }
 
     /// <summary>
-    /// range_split_to_ptes(start, end, GFP_PGTABLE_KERNEL): every leaf overlapping the range becomes non-CONT PTEs.
-    /// Used by arch_kfence_init_pool() for a late pool.
+    /// range_split_to_ptes(start, end, GFP_PGTABLE_KERNEL), used by arch_kfence_init_pool() for a late pool. The
+    /// kernel walks the range only: a PUD leaf it touches becomes a table of 512 non-CONT PMD blocks (split_pud,
+    /// to_cont false); a CONT-PMD group it touches loses PTE_CONT (split_contpmd); a PMD leaf it touches becomes a
+    /// table of 512 non-CONT PTEs (split_pmd); a CONT-PTE group it touches loses PTE_CONT (split_contpte). What lies
+    /// outside the range keeps the largest leaves that remain.
     /// </summary>
     public int RangeSplitToPtes(ulong start, ulong end)
     {
@@ -107,12 +114,66 @@ public sealed partial class Kernel
         if (IsLinear(start) && end > start)
         {
             LockOrderChecker.OnTaskSplit(this, Point.RangeSplitToPtes);
-            var last = Math.Min(Off(end - 1), _config.RamBytes - 1);
-            SplitToPtes(ExpandDown(Off(start)), ExpandUp(last + 1), Point.RangeSplitToPtes);
+            _writePoint = Point.RangeSplitToPtes;
+            var s = Off(start);
+            var e = Math.Min(Off(end - 1), _config.RamBytes - 1) + 1;
+            SplitLevelInRange(s, e, Level.Pud, cont: false);
+            SplitLevelInRange(s, e, Level.Pmd, cont: true);
+            SplitLevelInRange(s, e, Level.Pmd, cont: false);
+            SplitLevelInRange(s, e, Level.Pte, cont: true);
         }
 
         Record(Point.RangeSplitToPtes, 0);
         return 0;
+    }
+
+    /// <summary>
+    /// One level of the range walk: every leaf of <paramref name="level"/> (CONT group when <paramref name="cont"/>)
+    /// overlapping [s, e) is split one step (a block to a table of the next level, a CONT group to plain leaves).
+    /// </summary>
+    private void SplitLevelInRange(ulong s, ulong e, Level level, bool cont)
+    {
+        var unit = cont ? Units.ContSize(level) : Units.LeafSize(level);
+        var a = s;
+        while (a < e)
+        {
+            var i = _map.Find(a);
+            if (i < 0) return;
+            var r = _map[i];
+            if (r.Level != level || r.Cont != cont)
+            {
+                a = r.End;
+                continue;
+            }
+
+            var lo = Math.Max(r.Start, Units.AlignDown(a, unit));
+            var hi = Math.Min(r.End, Units.AlignUp(Math.Min(r.End, e), unit));
+            TlbConflictChecker.OnLiveResize(this, lo, hi, Point.RangeSplitToPtes);
+            var from = _map.CutAt(lo);
+            var to = _map.CutAt(hi);
+            for (var k = from; k < to; k++)
+            {
+                ref var x = ref _map.At(k);
+                if (!cont) x.Level = level - 1;
+                x.Cont = false;
+            }
+
+            _map.Normalize(from - 1, to + 1);
+            LinearMapWrites.AfterWrite(this, lo, hi);
+            var units = (long)((hi - lo) / unit);
+            if (cont)
+            {
+                _frag.ContGroupsBroken += units;
+            }
+            else
+            {
+                _tablePages += units;
+                _frag.Leaves(level - 1, cont: false, units * Units.PTRS_PER_TABLE);
+                if (level == Level.Pmd) _frag.BlockBytesLost += (long)(hi - lo);
+            }
+
+            a = hi;
+        }
     }
 
     /// <summary>
@@ -130,24 +191,6 @@ public sealed partial class Kernel
         _sink?.OnNote(_eventIndex, 0, "repaint: linear map split to PTEs under stop_machine");
     }
 
-    /// <summary>Start of the leaf (or CONT group) containing off.</summary>
-    private ulong ExpandDown(ulong off)
-    {
-        var i = _map.Find(off);
-        if (i < 0) return off;
-        var r = _map[i];
-        return Units.AlignDown(off, r.Cont ? Units.ContSize(r.Level) : Units.LeafSize(r.Level));
-    }
-
-    /// <summary>End of the leaf (or CONT group) containing off-1.</summary>
-    private ulong ExpandUp(ulong end)
-    {
-        var i = _map.Find(end - 1);
-        if (i < 0) return end;
-        var r = _map[i];
-        return Units.AlignUp(end, r.Cont ? Units.ContSize(r.Level) : Units.LeafSize(r.Level));
-    }
-
     private void SplitToPtes(ulong s, ulong e, Point point)
     {
         if (e <= s) return;
@@ -159,12 +202,23 @@ public sealed partial class Kernel
             ref var r = ref _map.At(i);
             if (r.Level == Level.Pte && !r.Cont) continue;
             TlbConflictChecker.OnLiveResize(this, r.Start, r.End, point);
-            _tablePages += r.Level switch
+            var bytes = r.End - r.Start;
+            if (r.Cont) _frag.ContGroupsBroken += (long)(bytes / Units.ContSize(r.Level));
+            if (r.Level == Level.Pud)
             {
-                Level.Pud => (long)((r.End - r.Start) / Units.PUD_SIZE) * (1 + Units.PTRS_PER_TABLE),
-                Level.Pmd => (long)((r.End - r.Start) / Units.PMD_SIZE),
-                _ => 0,
-            };
+                var puds = (long)(bytes / Units.PUD_SIZE);
+                _tablePages += puds * (1 + Units.PTRS_PER_TABLE);
+                _frag.PmdLeaves += puds * Units.PTRS_PER_TABLE;
+                _frag.PteLeaves += puds * Units.PTRS_PER_TABLE * Units.PTRS_PER_TABLE;
+            }
+            else if (r.Level == Level.Pmd)
+            {
+                var pmds = (long)(bytes / Units.PMD_SIZE);
+                _tablePages += pmds;
+                _frag.PteLeaves += pmds * Units.PTRS_PER_TABLE;
+            }
+
+            if (r.Level != Level.Pte) _frag.BlockBytesLost += (long)bytes;
             r.Level = Level.Pte;
             r.Cont = false;
         }
@@ -201,12 +255,14 @@ public sealed partial class Kernel
         LinearMapWrites.AfterWrite(this, s, e);
     }
 
-    /// <summary>A page-table page allocation: GFP_PGTABLE_KERNEL may sleep; both need the page allocator.</summary>
+    /// <summary>
+    /// A page-table allocation attempt: GFP_PGTABLE_KERNEL may sleep; both need the page allocator. The pages are
+    /// counted where tables are published.
+    /// </summary>
     private bool PgtableAlloc(bool gfpAtomic)
     {
         if (!gfpAtomic) SleepInAtomicChecker.OnMightSleep(this, Point.PgtableAlloc);
         AllocBeforePageAllocatorChecker.OnTableAlloc(this);
-        _tablePages++;
         return true;
     }
 }

@@ -56,6 +56,7 @@ public sealed partial class Kernel
     // Page-table accounting.
     private long _tablePages;
     private long _liveResizes;
+    private FragmentationCounters _frag;
 
     public Kernel(MachineConfig config, SplitVariant variant)
     {
@@ -90,6 +91,7 @@ public sealed partial class Kernel
         _online = _mmuOn = _attempted = 1UL;
         _ttbr1Reserved = 0;
         _tablePages = _liveResizes = 0;
+        _frag = default;
         _callersUsed = 0;
         _writePoint = Point.None;
         _map.Clear();
@@ -114,6 +116,11 @@ public sealed partial class Kernel
     public long TablePagesAllocated => _tablePages;
 
     public long LiveResizes => _liveResizes;
+
+    /// <summary>What the run's splits cost the linear map so far (§9).</summary>
+    public Fragmentation Fragmentation => new(
+        _frag.PmdLeaves, _frag.ContPmdLeaves, _frag.PteLeaves, _frag.ContPteLeaves, _tablePages, _frag.ContGroupsBroken,
+        _frag.BlockBytesLost);
 
     /// <summary>The catalog rows (<see cref="CallerCatalog.All"/> indexes, as bits) of the kernel callers the run made.</summary>
     public uint CallersUsed => _callersUsed;

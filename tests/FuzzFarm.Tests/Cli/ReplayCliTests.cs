@@ -48,6 +48,43 @@ public sealed class ReplayCliTests
     }
 
     [Fact]
+    public void ReplayJson_LateKfencePoolInAPud_ReportsTheHandComputedFragmentation()
+    {
+        // The pool [0xe020_0000, +2 MiB) lies in the PUD block [3 GiB, 4 GiB): split_pud() → 1 table of 512 PMDs,
+        // split_pmd() of the pool's PMD → 1 table of 512 PTEs. 2 table pages, 2 MiB block-mapped at boot lost.
+        var path = Path.Combine(Path.GetTempPath(), $"fuzzfarm-frag-{Environment.ProcessId}.trace");
+        File.WriteAllText(path, """
+            fuzzfarm-trace 1
+            machine cpus=2 bbml2=0,1 ram=4G rodata=on dpa=off kfence=late realm=off bringup=serial walker=leaf kfence-pool=0xe0200000+2M
+            env strict
+            phase runtime
+            call t1 cpu=0 ctx=task kfence_init_late
+
+            """);
+        try
+        {
+            var (code, output, err) = Run("replay", path, "--variant", "ce2b3a5", "--json");
+            Assert.True(code == ExitCodes.Clean, err);
+            using var doc = JsonDocument.Parse(output);
+            var f = doc.RootElement.GetProperty("variants")[0].GetProperty("fragmentation");
+            var leaves = f.GetProperty("leaves_created");
+            Assert.Equal(512, leaves.GetProperty("pmd").GetInt64());
+            Assert.Equal(0, leaves.GetProperty("cont-pmd").GetInt64());
+            Assert.Equal(512, leaves.GetProperty("pte").GetInt64());
+            Assert.Equal(0, leaves.GetProperty("cont-pte").GetInt64());
+            Assert.Equal(2, f.GetProperty("table_pages").GetInt64());
+            Assert.Equal(0, f.GetProperty("cont_groups_broken").GetInt64());
+            Assert.Equal(2L << 20, f.GetProperty("block_bytes_lost").GetInt64());
+            var (_, text, _) = Run("replay", path, "--variant", "ce2b3a5");
+            Assert.Contains("fragmentation: leaves created 512 pmd, 0 cont-pmd, 512 pte, 0 cont-pte; 2 table pages", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void ReplayJson_CarriesEventIndexAssumptionsAndTimeline()
     {
         var (_, output, _) = Run("replay", Corpus.PathOf("Z3"), "--variant", "realm-v2", "--json");

@@ -1,0 +1,35 @@
+using System.Globalization;
+using System.Text.Json;
+using FuzzFarm.Model;
+
+namespace FuzzFarm.Engine;
+
+/// <summary>The one JSON and text form of <see cref="Fragmentation"/> (replay output and finding files).</summary>
+public static class FragmentationJson
+{
+    /// <summary>Writes <c>"fragmentation": { … }</c> as a property of the current object.</summary>
+    public static void Write(Utf8JsonWriter w, in Fragmentation f)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        w.WriteStartObject("fragmentation");
+        w.WriteStartObject("leaves_created");
+        for (var i = 0; i < Fragmentation.LevelNames.Count; i++) w.WriteNumber(Fragmentation.LevelNames[i], f.LeavesAt(i));
+        w.WriteEndObject();
+        w.WriteNumber("table_pages", f.TablePages);
+        w.WriteNumber("cont_groups_broken", f.ContGroupsBroken);
+        w.WriteNumber("block_bytes_lost", f.BlockBytesLost);
+        w.WriteEndObject();
+    }
+
+    /// <summary>One line: leaves by level, table pages, CONT groups broken, block bytes lost.</summary>
+    public static string Text(in Fragmentation f) => string.Create(CultureInfo.InvariantCulture,
+        $"leaves created {f.PmdLeaves} pmd, {f.ContPmdLeaves} cont-pmd, {f.PteLeaves} pte, {f.ContPteLeaves} cont-pte; " +
+        $"{f.TablePages} table pages; {f.ContGroupsBroken} CONT groups broken; {Bytes(f.BlockBytesLost)} block-mapped at boot now page-mapped");
+
+    private static string Bytes(long b) => b switch
+    {
+        >= 1L << 30 when b % (1L << 30) == 0 => string.Create(CultureInfo.InvariantCulture, $"{b >> 30} GiB"),
+        >= 1L << 20 when b % (1L << 20) == 0 => string.Create(CultureInfo.InvariantCulture, $"{b >> 20} MiB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{b} bytes"),
+    };
+}
