@@ -45,6 +45,9 @@ public sealed class CVariant : SplitVariant
     /// <summary>What the text holds that the model does not run (one line each).</summary>
     public IReadOnlyList<string> Notes { get; }
 
+    /// <summary>The largest input accepted.</summary>
+    public const int MaxInputBytes = CLexer.MaxBytes;
+
     public override string Id { get; }
 
     public override string? Parent { get; }
