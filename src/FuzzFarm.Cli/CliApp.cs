@@ -26,6 +26,7 @@ public static class CliApp
             MinimizeCommand.Create(stdout, stderr),
             MatrixCommand.Create(stdout),
             VerdictsCommand.Create(stdout, stderr),
+            CheckCommand.Create(stdout, stderr),
             ExploreCommand.Create(stdout, stderr),
             BenchCommand.Create(stdout, stderr),
             FarmCommands.Run(stdout, stderr),

@@ -65,7 +65,7 @@ internal static class VerdictsCommand
     /// Each trace's root cause (on its own variant; a trace that names none: on each version that shows one), once
     /// per key, with every trace that reproduces it (a cell shows it when one does; searches run on each machine).
     /// </summary>
-    private static List<(List<EventProgram> Programs, Signature Cause)> RootCauses(string[] files)
+    internal static List<(List<EventProgram> Programs, Signature Cause)> RootCauses(string[] files)
     {
         var byKey = new Dictionary<string, int>(StringComparer.Ordinal);
         var causes = new List<(List<EventProgram> Programs, Signature Cause)>();
@@ -127,7 +127,7 @@ internal static class VerdictsCommand
 
     private static string Column(SplitVariant v) => v.Letter.Length > 0 ? v.Letter : v.Id.Length <= 9 ? v.Id : v.Id[..9];
 
-    private static void WriteJson(TextWriter o, IReadOnlyList<VerdictRow> rows, IReadOnlyList<SplitVariant> versions, VerdictBudget budget)
+    internal static void WriteJson(TextWriter o, IReadOnlyList<VerdictRow> rows, IReadOnlyList<SplitVariant> versions, VerdictBudget budget)
     {
         var doc = new
         {
