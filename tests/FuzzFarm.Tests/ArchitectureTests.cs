@@ -11,15 +11,16 @@ public sealed class ArchitectureTests
         ["FuzzFarm.Model"] = [],
         ["FuzzFarm.Variants"] = ["FuzzFarm.Model"],
         ["FuzzFarm.Language"] = ["FuzzFarm.Model"],
+        ["FuzzFarm.KernelC"] = ["FuzzFarm.Model", "FuzzFarm.Variants"],
         ["FuzzFarm.Engine"] = ["FuzzFarm.Model", "FuzzFarm.Language"],
         ["FuzzFarm.Telemetry"] = [],
         ["FuzzFarm.Farm"] = ["FuzzFarm.Engine", "FuzzFarm.Language", "FuzzFarm.Model", "FuzzFarm.Telemetry"],
         ["FuzzFarm.Host"] = ["FuzzFarm.Farm", "FuzzFarm.Variants", "FuzzFarm.Engine", "FuzzFarm.Language", "FuzzFarm.Model", "FuzzFarm.Telemetry"],
-        ["FuzzFarm.Cli"] = ["FuzzFarm.Host", "FuzzFarm.Engine", "FuzzFarm.Variants", "FuzzFarm.Language", "FuzzFarm.Model"],
+        ["FuzzFarm.Cli"] = ["FuzzFarm.Host", "FuzzFarm.Engine", "FuzzFarm.Variants", "FuzzFarm.KernelC", "FuzzFarm.Language", "FuzzFarm.Model"],
     };
 
     /// <summary>The deterministic core: no packages but analyzers, and nothing of Orleans, Polly or OpenTelemetry.</summary>
-    private static readonly string[] _core = ["FuzzFarm.Model", "FuzzFarm.Variants", "FuzzFarm.Language", "FuzzFarm.Engine"];
+    private static readonly string[] _core = ["FuzzFarm.Model", "FuzzFarm.Variants", "FuzzFarm.KernelC", "FuzzFarm.Language", "FuzzFarm.Engine"];
 
     /// <summary>
     /// The one runtime package the core may use: the Engine's edge observer points SharpFuzz.Common's
