@@ -54,6 +54,7 @@ public static class KernelBindings
         new("IS_ALIGNED", 2, (_, a, b) => B(IsAligned((ulong)a, (ulong)b)), "x aligned to a power of two"),
         new("ALIGN_DOWN", 2, (_, a, b) => (long)AlignDown((ulong)a, (ulong)b), "round down"),
         new("ALIGN", 2, (_, a, b) => (long)AlignDown((ulong)a + (ulong)b - 1, (ulong)b), "round up"),
+        new("PAGE_ALIGNED", 1, (_, a, _) => B(IsAligned((ulong)a, PAGE_SIZE)), "x aligned to a page"),
         new("PAGE_ALIGN", 1, (_, a, _) => (long)AlignDown((ulong)a + PAGE_SIZE - 1, PAGE_SIZE), "round up to a page"),
         new("__ffs", 1, (_, a, _) => System.Numerics.BitOperations.TrailingZeroCount((ulong)a), "index of the lowest set bit"),
         new("PAGE_SIZE", 0, (_, _, _) => (long)PAGE_SIZE, "4 KiB", true),
