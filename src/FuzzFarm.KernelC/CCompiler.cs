@@ -96,9 +96,9 @@ internal sealed class CCompiler
         var depth = 0;
         while (Cur.Kind != Tok.End)
         {
+            if (depth == 0 && Is(end)) { _p++; return; }
             if (Cur.Kind == Tok.Punct && Cur.Text is "(" or "{" or "[") depth++;
             else if (Cur.Kind == Tok.Punct && Cur.Text is ")" or "}" or "]") depth--;
-            else if (depth == 0 && Is(end)) { _p++; return; }
             _p++;
             if (depth < 0) throw Error(_t[_p - 1], "unbalanced bracket");
         }
@@ -484,6 +484,12 @@ internal sealed class CCompiler
         var c = Binary(0);
         if (!Is("?")) return c;
         _p++;
+        if (Is(":"))
+        {
+            _p++;
+            var e = Ternary();
+            return f => c(f) is var v && v != 0 ? v : e(f);
+        }
         var a = Expr();
         Expect(":");
         var b = Ternary();
