@@ -29,7 +29,7 @@ int split_kernel_leaf_mapping(unsigned long start, unsigned long end)
 			return -EBUSY;
 	}
 
-	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end))
+	if (!IS_ALIGNED(start, PAGE_SIZE) || !IS_ALIGNED(end, PAGE_SIZE))
 		return -EINVAL;
 
 	mutex_lock(&pgtable_split_lock);

@@ -52,7 +52,7 @@ int split_kernel_leaf_mapping(unsigned long start, unsigned long end)
 		hotplug_locked = true;
 	}
 
-	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end)) {
+	if (!IS_ALIGNED(start, PAGE_SIZE) || !IS_ALIGNED(end, PAGE_SIZE)) {
 		ret = -EINVAL;
 		goto out;
 	}
