@@ -13,8 +13,11 @@ public sealed class CVariant : SplitVariant
     private readonly CFunction _split;
     private readonly CFunction? _force, _canSet, _kfence, _maybeSplit;
 
+    private readonly Dictionary<string, CFunction> _fns;
+
     private CVariant(string id, string? parent, SplitVariant? fallback, Dictionary<string, CFunction> fns, IReadOnlyList<string> notes)
     {
+        _fns = fns;
         Id = id;
         Parent = parent;
         _fallback = fallback;
@@ -41,6 +44,9 @@ public sealed class CVariant : SplitVariant
         }
         return new CVariant(id, fallback?.Id, fallback, fns, notes);
     }
+
+    /// <summary>The same version with more notes (for example the files a patch also changed).</summary>
+    public CVariant WithNotes(IEnumerable<string> more) => new(Id, Parent, _fallback, _fns, [.. Notes, .. more]);
 
     /// <summary>What the text holds that the model does not run (one line each).</summary>
     public IReadOnlyList<string> Notes { get; }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using FuzzFarm.Engine;
 using FuzzFarm.KernelC;
+using FuzzFarm.Language;
 using FuzzFarm.Model;
 using FuzzFarm.Variants;
 
@@ -9,33 +10,43 @@ namespace FuzzFarm.Cli.Commands;
 
 /// <summary>
 /// <c>fuzzfarm check INPUT [--base VERSION] [--max-seconds N] [--json]</c>: the C text of split_kernel_leaf_mapping()
-/// compiled to a version and run on the model, no rebuild; its verdict column beside its base's. Exit 0 when it shows
-/// no hazard its base lacks, 1 when it does, 2 on bad input (one line: file:line:col).
+/// (a C file, or a unified diff applied to a shipped version's C text) compiled to a version and run on the model, no
+/// rebuild; its verdict column beside its base's. The rows are the corpus' root causes plus any a bounded fuzz of the
+/// new version finds on the corpus machines. Exit 0 when it shows no hazard its base lacks, 1 when it does, 2 on bad
+/// input (one line: file:line:col).
 /// </summary>
 internal static class CheckCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var input = new Argument<string>("INPUT") { Description = "A C file holding split_kernel_leaf_mapping(), or - for stdin" };
-        var baseOpt = new Option<string?>("--base") { Description = "The shipped version the text changes (its column beside yours; what your text does not define)" };
+        var input = new Argument<string>("INPUT") { Description = "A C file holding split_kernel_leaf_mapping(), a unified diff against --base's C text, or - for stdin" };
+        var baseOpt = new Option<string?>("--base") { Description = "The shipped version the text changes (its column beside yours; what your text does not define; what a patch applies to)" };
         var corpus = new Option<string>("--corpus") { Description = "Reproducers whose root causes make the rows", DefaultValueFactory = _ => "tests/corpus" };
-        var maxSeconds = new Option<int>("--max-seconds") { Description = "One deadline for all cells; cells after it say \"not searched\"", DefaultValueFactory = _ => 60 };
+        var maxSeconds = new Option<int>("--max-seconds") { Description = "One deadline for all searches; cells after it say \"not searched\"", DefaultValueFactory = _ => 60 };
         var execs = new Option<long>("--execs") { Description = "Fuzzing executions per cell the reproducer does not show", DefaultValueFactory = _ => 20_000 };
-        var depth = new Option<int>("--depth") { Description = "Explorer depth per such cell", DefaultValueFactory = _ => 4 };
+        var discover = new Option<long>("--discover-execs") { Description = "Fuzzing executions of your version per corpus machine, all invariants, for root causes the corpus lacks (0: none)", DefaultValueFactory = _ => 30_000 };
+        var depth = new Option<int>("--depth") { Description = "Explorer depth per cell the reproducer does not show", DefaultValueFactory = _ => 4 };
+        var maxStates = new Option<long>("--max-states") { Description = "The explorer gives up after this many states per cell", DefaultValueFactory = _ => 4_000_000 };
+        var invariants = new Option<string?>("--invariant") { Description = "Only rows of these invariants (comma-separated ids), and the discovery fuzz aims at them" };
+        var outDir = new Option<string>("--out") { Description = "Where the reproducers of your version's cells are written (.trace, replayable)", DefaultValueFactory = _ => "fuzzfarm-check" };
         var json = new JsonOut("the table");
-        var command = new Command("check", "Compile the C text of split_kernel_leaf_mapping() and give its verdict column beside its base's")
+        var command = new Command("check", "Compile the C text (or a patch) of split_kernel_leaf_mapping() and give its verdict column beside its base's")
         {
-            input, baseOpt, corpus, maxSeconds, execs, depth,
+            input, baseOpt, corpus, maxSeconds, execs, discover, depth, maxStates, invariants, outDir,
         };
         foreach (var o in json.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var path = parse.GetRequiredValue(input);
-            SplitVariant? baseVersion = parse.GetValue(baseOpt) is { } b
-                ? VariantCatalog.TryGet(b, out var bv) ? bv : throw new UsageException($"--base: unknown version '{b}' (known: {string.Join(", ", VariantCatalog.Ids)})")
-                : null;
+            var baseVersion = BaseVersion(parse.GetValue(baseOpt));
             var seconds = parse.GetValue(maxSeconds);
             if (seconds < 1) throw new UsageException("--max-seconds must be positive");
+            var budget = new VerdictBudget { Executions = parse.GetValue(execs), Depth = parse.GetValue(depth), MaxStates = parse.GetValue(maxStates) };
+            if (budget.Executions < 0) throw new UsageException("--execs must be 0 or more");
+            if (budget.Depth is < 0 or > 16) throw new UsageException("--depth must be 0..16");
+            if (budget.MaxStates < 1) throw new UsageException("--max-states must be positive");
+            var discoverExecs = parse.GetValue(discover);
+            if (discoverExecs < 0) throw new UsageException("--discover-execs must be 0 or more");
 
             var watch = Stopwatch.StartNew();
             CVariant version;
@@ -48,6 +59,7 @@ internal static class CheckCommand
                 stderr.WriteLine(e.Message);
                 return ExitCodes.BadInput;
             }
+
             var parseMs = watch.Elapsed.TotalMilliseconds;
             var text = json.Text(parse, stdout, stderr);
             text.WriteLine($"check: {DisplayName(path)} compiled in {parseMs:F1} ms" + (baseVersion is null ? "" : $"; base {baseVersion.Id}"));
@@ -57,31 +69,152 @@ internal static class CheckCommand
             var files = Directory.Exists(dir) ? Directory.GetFiles(dir, "*.trace").Order(StringComparer.Ordinal).ToArray() : [];
             if (files.Length == 0) throw new UsageException($"--corpus {dir}: no .trace files (the rows come from its reproducers)");
             var causes = VerdictsCommand.RootCauses(files);
+            var only = CommonOptions.ParseInvariants(parse.GetValue(invariants));
+            if (only is not null) causes.RemoveAll(c => !only.Contains(c.Cause.Invariant));
+            if (causes.Count == 0 && only is not null) throw new UsageException("--invariant: no corpus root cause of those invariants");
 
-            using var stop = StopSignal.Listen(stderr, "finishing the cells in progress; the rest say \"not searched\"; then the table");
+            using var stop = StopSignal.Listen(stderr, "finishing the searches in progress; the rest say \"not searched\"; then the table");
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
             deadline.CancelAfter(TimeSpan.FromSeconds(seconds));
-            var budget = new VerdictBudget { Executions = parse.GetValue(execs), Depth = parse.GetValue(depth), Cancel = deadline.Token };
+            budget = budget with { Cancel = deadline.Token };
+
+            // Root causes the corpus lacks: a bounded fuzz of the new version on each corpus machine, every invariant.
+            var discovered = Discover(version, causes, only, discoverExecs, deadline.Token);
+            foreach (var (program, cause) in discovered) causes.Add(([program], cause));
+            if (discoverExecs > 0)
+            {
+                text.WriteLine($"check: fuzzed your version {discoverExecs:N0} execs on each of {causes.SelectMany(c => c.Programs).Select(p => p.Machine).Distinct().Count()} " +
+                    $"corpus machine(s): {discovered.Count} root cause(s) the corpus lacks");
+            }
+
             List<SplitVariant> list = baseVersion is null ? [version] : [baseVersion, version];
-            var rows = new VerdictRow[causes.Count];
-            Parallel.For(0, causes.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-                i => rows[i] = Verdicts.Row(causes[i].Programs, causes[i].Cause, list, budget));
+            var rows = Rows(causes, baseVersion, version, budget);
             if (!json.ToStdout(parse)) VerdictsCommand.WriteText(stdout, rows, list, budget);
             json.Emit(parse, stdout, w => VerdictsCommand.WriteJson(w, rows, list, budget));
 
-            var worse = rows.Where(r => r.Kind == "hazard" && r.Cell(version.Id) is { Shows: true }
-                && (baseVersion is null || r.Cell(baseVersion.Id) is not { Shows: true })).Select(r => r.Key).ToList();
+            var reproducers = WriteReproducers(parse.GetValue(outDir)!, path, baseVersion, version, rows);
+            foreach (var line in reproducers) text.WriteLine(line);
+
+            // Worse: your version shows a hazard its base does not, and the base's search ran to its end (an
+            // interrupted base cell is "undecided", said so, and does not fail the check).
+            var shows = rows.Where(r => r.Kind == "hazard" && r.Cell(version.Id) is { Shows: true }
+                && (baseVersion is null || r.Cell(baseVersion.Id) is not { Shows: true })).ToList();
+            var undecided = shows.Where(r => baseVersion is not null && !Complete(r.Cell(baseVersion.Id)!)).Select(r => r.Key).ToList();
+            var worse = shows.Select(r => r.Key).Except(undecided).ToList();
+            if (undecided.Count > 0)
+            {
+                text.WriteLine($"check: undecided (the deadline cut {baseVersion!.Id}'s search short; raise --max-seconds): {string.Join(", ", undecided)}");
+            }
+
             text.WriteLine($"check: {watch.Elapsed.TotalSeconds:F1} s; " + (worse.Count == 0
                 ? "no hazard your version has that " + (baseVersion?.Id ?? "the model") + " lacks"
-                : $"hazard(s) {(baseVersion is null ? "" : $"{baseVersion.Id} lacks")}: {string.Join(", ", worse)}"));
+                : $"hazard(s){(baseVersion is null ? "" : $" {baseVersion.Id} lacks")}: {string.Join(", ", worse)}"));
             return worse.Count == 0 ? ExitCodes.Clean : ExitCodes.Violation;
         });
         return command;
     }
 
+    /// <summary>
+    /// The rows: your version's cells first (replay, fuzz, explore, the whole budget); then the base's, searched to
+    /// the whole budget only in the rows your version shows (elsewhere: its reproducers and the fuzz, no explorer),
+    /// so the deadline goes to the column the check is about.
+    /// </summary>
+    private static List<VerdictRow> Rows(List<(List<EventProgram> Programs, Signature Cause)> causes, SplitVariant? baseVersion, CVariant version, VerdictBudget budget)
+    {
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
+        var mine = new VerdictCell[causes.Count];
+        Parallel.For(0, causes.Count, parallel, i => mine[i] = Verdicts.Cell(causes[i].Programs, causes[i].Cause, version, budget));
+        if (baseVersion is null) return causes.Select((c, i) => Verdicts.RowOf(c.Cause, [mine[i]], [version])).ToList();
+        var theirs = new VerdictCell[causes.Count];
+        Parallel.For(0, causes.Count, parallel, i =>
+            theirs[i] = Verdicts.Cell(causes[i].Programs, causes[i].Cause, baseVersion, mine[i].Shows ? budget : budget with { Depth = 0 }));
+        return causes.Select((c, i) => Verdicts.RowOf(c.Cause, [theirs[i], mine[i]], [baseVersion, version])).ToList();
+    }
+
+    /// <summary>A cell whose answer is final: it shows the root cause, or its search ran to the end of its budget.</summary>
+    private static bool Complete(VerdictCell cell) =>
+        cell.Shows || cell.Kind == VerdictKind.ProvedAbsent || (cell.Kind == VerdictKind.NotFound && !cell.Note.Contains("interrupted", StringComparison.Ordinal));
+
+    internal static SplitVariant? BaseVersion(string? id) => id is null ? null
+        : VariantCatalog.TryGet(id, out var v) ? v
+        : throw new UsageException($"--base: unknown version '{id}' (known: {string.Join(", ", VariantCatalog.Ids)})");
+
+    /// <summary>
+    /// A bounded fuzz of <paramref name="version"/> on every machine of the corpus (adversarial, all invariants): the
+    /// root causes the corpus rows do not have, with the minimized program that shows each. Deterministic (seed 0).
+    /// </summary>
+    private static List<(EventProgram Program, Signature Cause)> Discover(
+        SplitVariant version, List<(List<EventProgram> Programs, Signature Cause)> causes, IReadOnlyList<Invariant>? only, long execs, CancellationToken cancel)
+    {
+        if (execs <= 0) return [];
+        var known = causes.Select(c => c.Cause.Key).ToHashSet(StringComparer.Ordinal);
+        var machines = causes.SelectMany(c => c.Programs).GroupBy(p => p.Machine).Select(g => (g.Key, Seeds: g.Select(p => p.Events.ToArray()).ToList())).ToList();
+        var found = new List<(EventProgram, Signature)>[machines.Count];
+        Parallel.For(0, machines.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            found[i] = [];
+            var session = new FuzzSession(new FuzzOptions
+            {
+                Variant = version, Machine = machines[i].Key, Env = EnvMode.Adversarial, Seeds = machines[i].Seeds, Invariants = only,
+            });
+            while (session.Executions < execs && !cancel.IsCancellationRequested)
+                session.RunSlice((int)Math.Min(1_000, execs - session.Executions));
+            foreach (var f in session.Findings) found[i].Add((f.Program.WithEvents(f.Program.Events), f.Signature));
+        });
+        var result = new List<(EventProgram, Signature)>();
+        foreach (var (program, cause) in found.SelectMany(f => f))
+        {
+            if (known.Add(cause.Key)) result.Add((program, cause));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Writes a replayable trace for each row your version shows (hazards first) and returns the lines that say where,
+    /// with the replay command.
+    /// </summary>
+    private static List<string> WriteReproducers(string dir, string inputPath, SplitVariant? baseVersion, CVariant version, IReadOnlyList<VerdictRow> rows)
+    {
+        var lines = new List<string>();
+        var shown = rows.Where(r => r.Cell(version.Id) is { Shows: true, Trace: not null }).OrderBy(r => r.Kind == "hazard" ? 0 : 1).ToList();
+        if (shown.Count == 0) return lines;
+        Directory.CreateDirectory(dir);
+        var input = inputPath == "-" ? "YOUR-FILE" : inputPath;
+        var baseArg = baseVersion is null ? "" : $" --base {baseVersion.Id}";
+        lines.Add($"reproducers of your version's cells ({shown.Count}), each replayable:");
+        foreach (var r in shown)
+        {
+            var cell = r.Cell(version.Id)!;
+            var program = TraceParser.Parse(cell.Trace!, r.Key);
+            var mine = new EventProgram(program.Machine, program.Events, null, program.Env, program.Seed, program.FormatRevision);
+            var file = Path.Combine(dir, r.Key + ".trace");
+            var comments = new[]
+            {
+                $"{r.Key}: {r.Title}",
+                $"shown by your version ({cell.Text}) of {input}" + (baseVersion is null ? "" : $" on {baseVersion.Id}"),
+                $"replay: fuzzfarm replay {file} --version-file {input}{baseArg}",
+            };
+            FuzzFarm.Host.AtomicFile.Write(file, TraceWriter.Write(mine, comments));
+            lines.Add($"  {r.Key,-34} {cell.Short,-9} {file}");
+        }
+
+        lines.Add($"  replay one: fuzzfarm replay {Path.Combine(dir, shown[0].Key + ".trace")} --version-file {input}{baseArg}");
+        return lines;
+    }
+
     private static string DisplayName(string path) => path == "-" ? "<stdin>" : path;
 
-    /// <summary>Reads and compiles the input; every failure is one <see cref="KernelCException"/> line.</summary>
+    /// <summary>The shipped C text of a version (c/&lt;id&gt;.c, embedded in the Variants assembly).</summary>
+    internal static string ShippedText(SplitVariant version)
+    {
+        using var stream = typeof(VariantCatalog).Assembly.GetManifestResourceStream($"c/{version.Id}.c")
+            ?? throw new KernelCException($"--base {version.Id}: this build has no C text of it; supported: {string.Join(", ", VariantCatalog.Ids)}");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>Reads and compiles the input (a C file or a patch against the base's C text); every failure is one <see cref="KernelCException"/> line.</summary>
     internal static CVariant Load(string path, SplitVariant? baseVersion)
     {
         var name = DisplayName(path);
@@ -94,16 +227,22 @@ internal static class CheckCommand
         }
         else
         {
-            if (!File.Exists(path)) throw new KernelCException($"{name}:1:1: no such file; supported: a C file or -");
+            if (!File.Exists(path)) throw new KernelCException($"{name}:1:1: no such file; supported: a C file, a patch, or -");
             if (new FileInfo(path).Length > CVariant.MaxInputBytes)
                 throw new KernelCException($"{name}:1:1: input of {new FileInfo(path).Length:N0} bytes; supported: a C file or patch up to {CVariant.MaxInputBytes:N0} bytes");
             bytes = File.ReadAllBytes(path);
         }
+
         if (bytes.Length > CVariant.MaxInputBytes)
             throw new KernelCException($"{name}:1:1: input of {bytes.Length:N0} bytes; supported: a C file or patch up to {CVariant.MaxInputBytes:N0} bytes");
         var text = new System.Text.UTF8Encoding(false, false).GetString(bytes);
-        if (text.StartsWith("diff ", StringComparison.Ordinal) || text.StartsWith("--- ", StringComparison.Ordinal) || text.StartsWith("From ", StringComparison.Ordinal))
-            throw new KernelCException($"{name}:1:1: a patch; supported: a C file (patches need the shipped versions' C texts, not in this build)");
-        return CVariant.Compile(name, text, "yours", baseVersion);
+        if (!UnifiedPatch.Looks(text)) return CVariant.Compile(name, text, "yours", baseVersion);
+
+        if (baseVersion is null)
+            throw new KernelCException($"{name}:1:1: a patch needs the text it applies to; supported: --base VERSION (one of {string.Join(", ", VariantCatalog.Ids)})");
+        var patched = UnifiedPatch.Apply(name, text, $"c/{baseVersion.Id}.c", ShippedText(baseVersion));
+        var variant = CVariant.Compile($"{name} on c/{baseVersion.Id}.c", patched.Text, "yours", baseVersion, patched.ChangedLines);
+        var notes = patched.OtherFiles.Select(f => $"not modelled from your patch: {f} changed; the model's own is used").ToList();
+        return notes.Count == 0 ? variant : variant.WithNotes(notes);
     }
 }

@@ -26,14 +26,23 @@ internal static class ReplayCommand
             Description = $"Timeline entries kept per variant (default {BoundedReplay.DefaultTimelineLimit}; the rest are counted)",
             DefaultValueFactory = _ => BoundedReplay.DefaultTimelineLimit,
         };
+        var versionFile = new Option<string?>("--version-file")
+        {
+            Description = "Replay on a version compiled from this C text or patch (as fuzzfarm check takes it) instead of --variant",
+        };
+        var baseOpt = new Option<string?>("--base") { Description = "With --version-file: the shipped version the text changes (what a patch applies to)" };
         var command = new Command("replay", "Run a trace on one or every variant and report what the oracle saw")
         {
-            trace, variant, env, noTimeline, timelineLimit,
+            trace, variant, env, noTimeline, timelineLimit, versionFile, baseOpt,
         };
         foreach (var o in json.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var path = parse.GetRequiredValue(trace);
+            var fromText = parse.GetValue(versionFile);
+            if (fromText is null && parse.GetValue(baseOpt) is not null) throw new UsageException("--base goes with --version-file");
+            if (fromText is not null && parse.GetValue(variant) is not null) throw new UsageException("--version-file and --variant: give one");
+            if (fromText is not null && Directory.Exists(path)) throw new UsageException("--version-file replays one trace, not a folder");
             if (Directory.Exists(path))
             {
                 var matrix = ReplayMatrix.Run(path, parse.GetValue(variant), ParseEnv(parse.GetValue(env)));
@@ -44,7 +53,24 @@ internal static class ReplayCommand
 
             var program = TraceLoader.Load(path);
             var envMode = ParseEnv(parse.GetValue(env)) ?? program.Env ?? CommonOptions.DefaultEnv;
-            var variants = TraceLoader.SelectVariants(parse.GetValue(variant) ?? program.Variant ?? "all");
+            IReadOnlyList<SplitVariant> variants;
+            if (fromText is not null)
+            {
+                try
+                {
+                    variants = [CheckCommand.Load(fromText, CheckCommand.BaseVersion(parse.GetValue(baseOpt)))];
+                }
+                catch (FuzzFarm.KernelC.KernelCException e)
+                {
+                    Console.Error.WriteLine(e.Message);
+                    return ExitCodes.BadInput;
+                }
+            }
+            else
+            {
+                variants = TraceLoader.SelectVariants(parse.GetValue(variant) ?? program.Variant ?? "all");
+            }
+
             // One variant at a time, written and dropped: memory holds one capped timeline, not all of them.
             var limit = parse.GetValue(noTimeline) ? 0 : parse.GetValue(timelineLimit);
             if (limit < 0) throw new UsageException("--timeline-limit must be 0 or more");

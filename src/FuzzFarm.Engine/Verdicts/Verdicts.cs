@@ -27,7 +27,7 @@ public enum VerdictKind
 /// (for <see cref="VerdictKind.Reproduces"/> and <see cref="VerdictKind.Found"/>); <paramref name="Executions"/>:
 /// programs the bounded search ran; <paramref name="Depth"/>: the depth the explorer covered completely
 /// (<see cref="VerdictKind.ProvedAbsent"/>, or how far it got); <paramref name="Note"/>: why the explorer stopped when
-/// it proved nothing; <paramref name="Trace"/>: the program that showed it when a search found it.
+/// it proved nothing; <paramref name="Trace"/>: the program that showed it (the reproducer, or what a search found).
 /// </summary>
 public sealed record VerdictCell(string Version, VerdictKind Kind, Assumptions Assumptions, long Executions, int Depth, string Note, string? Trace)
 {
@@ -115,7 +115,13 @@ public static class Verdicts
         ArgumentNullException.ThrowIfNull(versions);
         ArgumentNullException.ThrowIfNull(budget);
         if (reproducers.Count == 0) throw new ArgumentException("a root cause needs a reproducer", nameof(reproducers));
-        var cells = versions.Select(v => Cell(reproducers, rootCause, v, budget)).ToList();
+        return RowOf(rootCause, versions.Select(v => Cell(reproducers, rootCause, v, budget)).ToList(), versions);
+    }
+
+    /// <summary>The row of <paramref name="rootCause"/> from cells computed elsewhere (one per version, in order).</summary>
+    public static VerdictRow RowOf(Signature rootCause, IReadOnlyList<VerdictCell> cells, IReadOnlyList<SplitVariant> versions)
+    {
+        ArgumentNullException.ThrowIfNull(cells);
         var kind = rootCause.IsRefusal ? "refusal"
             : cells.Where(c => c.Shows).Select(c => c.Version).ToList() is ["canary"] ? "canary" : "hazard";
         return new VerdictRow(rootCause.Key, rootCause.Title, rootCause.Invariant, kind, cells, History(cells, versions));
@@ -154,7 +160,7 @@ public static class Verdicts
         var m = new Machine(reproducer.Machine, version);
         m.Run(reproducer.Events.AsSpan());
         if (objective.TryRoot(m, out var root) && rootCause.Matches(root))
-            return new VerdictCell(version.Id, VerdictKind.Reproduces, root.Assumptions, 0, 0, "", null);
+            return new VerdictCell(version.Id, VerdictKind.Reproduces, root.Assumptions, 0, 0, "", TraceWriter.Write(reproducer));
 
         long executions = 0;
         if (budget.Cancel.IsCancellationRequested && (budget.Executions > 0 || budget.Depth > 0))
