@@ -27,6 +27,7 @@ public static class CliApp
             MatrixCommand.Create(stdout),
             VerdictsCommand.Create(stdout, stderr),
             CheckCommand.Create(stdout, stderr),
+            BindingsCommand.Create(stdout),
             ExploreCommand.Create(stdout, stderr),
             BenchCommand.Create(stdout, stderr),
             FarmCommands.Run(stdout, stderr),

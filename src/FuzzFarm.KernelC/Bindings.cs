@@ -5,7 +5,11 @@ using static FuzzFarm.Model.Units;
 namespace FuzzFarm.KernelC;
 
 /// <summary>One kernel name the C text may use, and what it is in the model.</summary>
-internal sealed record Binding(string Name, int Arity, Func<Kernel, long, long, long> Fn, string Meaning, bool IsVariable = false);
+internal sealed record Binding(string Name, int Arity, Func<Kernel, long, long, long> Fn, string Meaning, bool IsVariable = false)
+{
+    /// <summary>A three-argument function (the arity is then 3; <see cref="Fn"/> is unused).</summary>
+    public Func<Kernel, long, long, long, long>? Fn3 { get; init; }
+}
 
 /// <summary>
 /// The one binding table: kernel names → model primitives and state. Each entry calls the same <see cref="Kernel"/>
@@ -14,6 +18,9 @@ internal sealed record Binding(string Name, int Arity, Func<Kernel, long, long, 
 public static class KernelBindings
 {
     private static long B(bool b) => b ? 1 : 0;
+
+    /// <summary>__GFP_DIRECT_RECLAIM: the allocation may sleep (gfpflags_allow_blocking()).</summary>
+    private const long GfpDirectReclaim = 0x400;
 
     private static readonly Binding[] _table =
     [
@@ -33,7 +40,7 @@ public static class KernelBindings
         new("mutex_lock", 1, (k, _, _) => { k.MutexLock(KernelLocks.pgtable_split_lock); return 0; }, "mutex_lock(&pgtable_split_lock): might_sleep, then sleeps while held"),
         new("mutex_unlock", 1, (k, _, _) => { k.MutexUnlock(KernelLocks.pgtable_split_lock); return 0; }, "mutex_unlock(&pgtable_split_lock)"),
         new("system_supports_bbml2_noabort", 0, (k, _, _) => B(k.SystemSupportsBbml2NoAbort()), "the finalized capability; false until FINALIZE"),
-        new("cpu_supports_bbml2_noabort", 0, (k, _, _) => B(k.CpuSupportsBbml2NoAbort()), "the MIDR allow-list on the executing CPU"),
+        new("cpu_supports_bbml2_noabort", 0, (k, _, _) => B(k.CpuSupportsBbml2NoAbort()), "whether the executing CPU qualifies, by the version's rule (MIDR allow-list; bbml3: or ID-register BBM >= 3)"),
         new("system_capabilities_finalized", 0, (k, _, _) => B(k.SystemCapabilitiesFinalized()), "flips at FINALIZE"),
         new("is_kfence_address", 1, (k, a, _) => B(k.IsKfenceAddress((ulong)a)), "inside the KFENCE pool once it is set"),
         new("debug_pagealloc_enabled", 0, (k, _, _) => B(k.DebugPageallocEnabled()), "the early debug_pagealloc flag"),
@@ -42,7 +49,14 @@ public static class KernelBindings
         new("force_pte_mapping", 0, (k, _, _) => B(k.ForcePteMapping()), "this version's force_pte_mapping(), as one guard"),
         new("can_set_direct_map", 0, (k, _, _) => B(k.CanSetDirectMap()), "this version's can_set_direct_map(), as one guard"),
         new("split_kernel_leaf_mapping_locked", 1, (k, a, _) => SplitCore.SplitKernelLeafMappingLocked(k, (ulong)a), "the model's own locked split at one address"),
-        new("range_split_to_ptes", 2, (k, a, b) => k.RangeSplitToPtes((ulong)a, (ulong)b), "the model's own split of a range to PTEs"),
+        new("range_split_to_ptes", 3, (_, _, _) => 0, "the model's own split of a range to PTEs; a gfp mask without __GFP_DIRECT_RECLAIM (GFP_ATOMIC, GFP_NOWAIT) makes its table allocations non-sleeping")
+        {
+            Fn3 = (k, a, b, gfp) => k.RangeSplitToPtes((ulong)a, (ulong)b, gfpAtomic: (gfp & GfpDirectReclaim) == 0),
+        },
+        new("GFP_KERNEL", 0, (_, _, _) => 0xcc0, "__GFP_RECLAIM | __GFP_IO | __GFP_FS (may sleep)", true),
+        new("GFP_PGTABLE_KERNEL", 0, (_, _, _) => 0xcc0 | 0x100, "GFP_KERNEL | __GFP_ZERO (may sleep)", true),
+        new("GFP_ATOMIC", 0, (_, _, _) => 0x820, "__GFP_HIGH | __GFP_KSWAPD_RECLAIM (does not sleep)", true),
+        new("GFP_NOWAIT", 0, (_, _, _) => 0x800, "__GFP_KSWAPD_RECLAIM (does not sleep)", true),
         new("linear_map_split_to_ptes", 0, (k, _, _) => { k.StopMachineLinearMapSplitToPtes(); return 0; }, "the repaint; as stop_machine(linear_map_split_to_ptes, …)"),
         new("lazy_mmu_mode_enable", 0, (_, _, _) => 0, "no-op in the model (no batching of TLB maintenance)"),
         new("lazy_mmu_mode_disable", 0, (_, _, _) => 0, "no-op in the model"),
@@ -100,6 +114,15 @@ public static class KernelBindings
     /// <summary>The table for documentation: name, arity (-1: variable), meaning.</summary>
     public static IEnumerable<(string Name, int Arity, string Meaning)> Describe() =>
         _table.Select(b => (b.Name, b.IsVariable ? -1 : b.Arity, b.Meaning));
+
+    /// <summary>Functions a version may define, for documentation.</summary>
+    public static IEnumerable<string> DefinedNames => Defined;
+
+    /// <summary>Functions the model owns, for documentation.</summary>
+    public static IEnumerable<string> ModelOwnNames => ModelOwn.Order(StringComparer.Ordinal);
+
+    /// <summary>Configuration symbols, for documentation.</summary>
+    public static IEnumerable<string> ConfigNames => Configs.Keys.Order(StringComparer.Ordinal);
 
     /// <summary>Up to three known names nearest to <paramref name="name"/> (edit distance).</summary>
     internal static string Nearest(string name, IEnumerable<string> extra) =>

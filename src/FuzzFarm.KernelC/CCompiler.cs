@@ -26,13 +26,45 @@ internal sealed class CFunction(string name, int line)
     public int BodyStart, BodyEnd;
     public List<string> ParamNames = [];
 
+    // Frames are reused, not allocated per call: one stack per thread (the explorer's workers share a version),
+    // indexed by call depth, so nested and recursive calls get their own frame. A preempted call unwinds through
+    // the finally and gives its frame back.
+    [ThreadStatic]
+    private static Frame[]? _frames;
+
+    [ThreadStatic]
+    private static int _depth;
+
     public long Invoke(Kernel k, long a = 0, long b = 0)
     {
-        var f = new Frame { K = k, L = new long[Math.Max(Slots, 2)] };
+        var frames = _frames ??= new Frame[8];
+        if (_depth == frames.Length)
+        {
+            if (_depth >= 4096) throw new InvalidOperationException($"{Name}: calls nested 4096 deep (recursion without end?)");
+            Array.Resize(ref frames, frames.Length * 2);
+            _frames = frames;
+        }
+
+        var f = frames[_depth] ??= new Frame { L = new long[2] };
+        var slots = Math.Max(Slots, 2);
+        if (f.L.Length < slots) f.L = new long[slots];
+        else Array.Clear(f.L, 0, slots);
+        f.K = k;
+        f.Ret = 0;
+        f.Goto = null;
         f.L[0] = a;
         f.L[1] = b;
-        if (Body(f) == 4) throw new InvalidOperationException($"{Name}: goto {f.Goto} leaves no enclosing block with that label");
-        return f.Ret;
+        _depth++;
+        try
+        {
+            if (Body(f) == 4) throw new InvalidOperationException($"{Name}: goto {f.Goto} leaves no enclosing block with that label");
+            return f.Ret;
+        }
+        finally
+        {
+            _depth--;
+            f.K = null!;
+        }
     }
 }
 
@@ -655,6 +687,12 @@ internal sealed class CCompiler
             if (args.Count != b.Arity) throw Error(at, $"{name}() with {args.Count} argument(s), the model's takes {b.Arity}");
             _firstBound ??= name;
             var fn = b.Fn;
+            if (b.Fn3 is { } fn3)
+            {
+                var (x, y, z) = (args[0], args[1], args[2]);
+                return f => { var p = x(f); var q = y(f); return fn3(f.K, p, q, z(f)); };
+            }
+
             return args.Count switch
             {
                 0 => f => fn(f.K, 0, 0),

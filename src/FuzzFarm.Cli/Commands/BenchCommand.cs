@@ -230,6 +230,31 @@ internal static partial class BenchCommand
             return;
         }
 
+        // (e) an interpreted version (the C text c/realm-v2.c compiled by the kernel-C front end) against its C# twin:
+        // the executor alone, same machine and programs, plain assemblies, one after the other.
+        log.WriteLine($"(e) interpreted c/realm-v2.c vs the C# realm-v2, executor alone, {FourCpus}, {s.Seconds / 4:F1}s each");
+        var twin = VariantCatalog.Get("realm-v2");
+        var interpreted = FuzzFarm.KernelC.CVariant.Compile("c/realm-v2.c", CheckCommand.ShippedText(twin), "realm-v2", null);
+        // Four alternating rounds each, so a load change on the machine hits both alike.
+        double csharpRate = 0, cRate = 0, cAlloc = 0;
+        for (var round = 0; round < 4 && !s.Stopped; round++)
+        {
+            csharpRate += ExecutorRate(null, s.Seconds / 16, twin).Rate / 4;
+            var (rate, alloc) = ExecutorRate(null, s.Seconds / 16, interpreted);
+            cRate += rate / 4;
+            cAlloc = Math.Max(cAlloc, alloc);
+        }
+
+        f["csharp_twin_execs_per_sec"] = Math.Round(csharpRate);
+        f["c_text_execs_per_sec"] = Math.Round(cRate);
+        f["c_text_alloc_bytes_per_exec"] = Math.Round(cAlloc, 2);
+        f["c_text_vs_csharp"] = Math.Round(cRate / csharpRate, 3);
+        if (s.Stopped)
+        {
+            Interrupted(f);
+            return;
+        }
+
         log.WriteLine($"(d) explore realm-v2-trylock-held, {Z3Machine}, adversarial, tlb-conflict, depth {s.Depth}");
         var explore = Stopwatch.StartNew();
         ExploreResult result;
@@ -258,14 +283,15 @@ internal static partial class BenchCommand
     }
 
     /// <summary>Executions/s and bytes allocated per execution of the executor alone.</summary>
-    private static (double Rate, double AllocPerExec) ExecutorRate(EdgeCoverageObserver? edges, double seconds)
+    private static (double Rate, double AllocPerExec) ExecutorRate(EdgeCoverageObserver? edges, double seconds, SplitVariant? variant = null)
     {
+        variant ??= VariantCatalog.Get("realm-v2");
         var machine = TraceParser.ParseMachine(FourCpus);
         var features = new ModelStateObserver();
         var objective = new ViolationObjective(EnvMode.Adversarial);
         var executor = edges is null
-            ? new MachineExecutor(new Machine(machine, VariantCatalog.Get("realm-v2")), objective, features)
-            : new MachineExecutor(new Machine(machine, VariantCatalog.Get("realm-v2")), objective, features, edges);
+            ? new MachineExecutor(new Machine(machine, variant), objective, features)
+            : new MachineExecutor(new Machine(machine, variant), objective, features, edges);
         var rng = new Prng(7);
         var programs = new MachineEvent[256][];
         Span<byte> bytes = stackalloc byte[160];

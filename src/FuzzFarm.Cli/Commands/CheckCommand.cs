@@ -68,7 +68,7 @@ internal static class CheckCommand
             var dir = parse.GetValue(corpus)!;
             var files = Directory.Exists(dir) ? Directory.GetFiles(dir, "*.trace").Order(StringComparer.Ordinal).ToArray() : [];
             if (files.Length == 0) throw new UsageException($"--corpus {dir}: no .trace files (the rows come from its reproducers)");
-            var causes = VerdictsCommand.RootCauses(files);
+            var causes = VerdictsCommand.RootCauses(files, out var sources);
             var only = CommonOptions.ParseInvariants(parse.GetValue(invariants));
             if (only is not null) causes.RemoveAll(c => !only.Contains(c.Cause.Invariant));
             if (causes.Count == 0 && only is not null) throw new UsageException("--invariant: no corpus root cause of those invariants");
@@ -80,7 +80,12 @@ internal static class CheckCommand
 
             // Root causes the corpus lacks: a bounded fuzz of the new version on each corpus machine, every invariant.
             var discovered = Discover(version, causes, only, discoverExecs, deadline.Token);
-            foreach (var (program, cause) in discovered) causes.Add(([program], cause));
+            foreach (var (program, cause) in discovered)
+            {
+                causes.Add(([program], cause));
+                sources[cause.Key] = ["found by the discovery fuzz of your version"];
+            }
+
             if (discoverExecs > 0)
             {
                 text.WriteLine($"check: fuzzed your version {discoverExecs:N0} execs on each of {causes.SelectMany(c => c.Programs).Select(p => p.Machine).Distinct().Count()} " +
@@ -89,7 +94,13 @@ internal static class CheckCommand
 
             List<SplitVariant> list = baseVersion is null ? [version] : [baseVersion, version];
             var rows = Rows(causes, baseVersion, version, budget);
-            if (!json.ToStdout(parse)) VerdictsCommand.WriteText(stdout, rows, list, budget);
+            if (!json.ToStdout(parse))
+            {
+                VerdictsCommand.WriteText(stdout, rows, list, budget, sources);
+                if (baseVersion is not null)
+                    stdout.WriteLine($"{baseVersion.Id}'s column runs the explorer only in rows your version shows (elsewhere: its reproducers and the fuzz).");
+            }
+
             json.Emit(parse, stdout, w => VerdictsCommand.WriteJson(w, rows, list, budget));
 
             var reproducers = WriteReproducers(parse.GetValue(outDir)!, path, baseVersion, version, rows);

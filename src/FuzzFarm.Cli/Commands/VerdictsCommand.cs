@@ -50,11 +50,11 @@ internal static class VerdictsCommand
                 : File.Exists(path) ? [path] : throw new UsageException($"{path}: no such file or folder");
             if (files.Length == 0) throw new UsageException($"{path}: no .trace files");
 
-            var causes = RootCauses(files);
+            var causes = RootCauses(files, out var sources);
             var rows = new VerdictRow[causes.Count];
             Parallel.For(0, causes.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
                 i => rows[i] = Verdicts.Row(causes[i].Programs, causes[i].Cause, list, budget));
-            if (!json.ToStdout(parse)) WriteText(stdout, rows, list, budget);
+            if (!json.ToStdout(parse)) WriteText(stdout, rows, list, budget, sources);
             json.Emit(parse, stdout, w => WriteJson(w, rows, list, budget));
             return ExitCodes.Clean;
         });
@@ -65,8 +65,12 @@ internal static class VerdictsCommand
     /// Each trace's root cause (on its own variant; a trace that names none: on each version that shows one), once
     /// per key, with every trace that reproduces it (a cell shows it when one does; searches run on each machine).
     /// </summary>
-    internal static List<(List<EventProgram> Programs, Signature Cause)> RootCauses(string[] files)
+    internal static List<(List<EventProgram> Programs, Signature Cause)> RootCauses(string[] files) => RootCauses(files, out _);
+
+    /// <summary>As <see cref="RootCauses(string[])"/>, with the trace files (names without .trace) each key came from.</summary>
+    internal static List<(List<EventProgram> Programs, Signature Cause)> RootCauses(string[] files, out Dictionary<string, List<string>> sources)
     {
+        sources = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var byKey = new Dictionary<string, int>(StringComparer.Ordinal);
         var causes = new List<(List<EventProgram> Programs, Signature Cause)>();
         foreach (var file in files)
@@ -76,6 +80,8 @@ internal static class VerdictsCommand
             foreach (var v in variants)
             {
                 if (Verdicts.RootCauseOf(program, v) is not { } cause) continue;
+                var from = sources.TryGetValue(cause.Key, out var l) ? l : sources[cause.Key] = [];
+                if (!from.Contains(Path.GetFileNameWithoutExtension(file))) from.Add(Path.GetFileNameWithoutExtension(file));
                 if (byKey.TryGetValue(cause.Key, out var i))
                 {
                     if (!causes[i].Programs.Contains(program)) causes[i].Programs.Add(program);
@@ -98,7 +104,8 @@ internal static class VerdictsCommand
         ("canary", "the canary only (a deliberately broken copy of realm-v2)"),
     ];
 
-    internal static void WriteText(TextWriter o, IReadOnlyList<VerdictRow> rows, IReadOnlyList<SplitVariant> versions, VerdictBudget budget)
+    internal static void WriteText(TextWriter o, IReadOnlyList<VerdictRow> rows, IReadOnlyList<SplitVariant> versions, VerdictBudget budget,
+        IReadOnlyDictionary<string, List<string>>? sources = null)
     {
         o.WriteLine($"verdicts: {rows.Count} root cause(s) × {versions.Count} version(s); a cell its reproducer does not show is searched: " +
             $"{budget.Executions:N0} execs of fuzzing aimed at its invariant, then the explorer to depth {budget.Depth}");
@@ -114,6 +121,7 @@ internal static class VerdictsCommand
             {
                 o.WriteLine($"  {r.Key,-keyWidth}" + string.Concat(versions.Select(v => $" {r.Cell(v.Id)?.Short ?? "",-cellWidth}")));
                 o.WriteLine($"    {r.Title}");
+                if (sources?.GetValueOrDefault(r.Key) is { Count: > 0 } from) o.WriteLine($"    reproducer: {string.Join(", ", from)}");
                 if (r.History.Count > 0) o.WriteLine($"    history: {string.Join("; ", r.History)}");
             }
         }

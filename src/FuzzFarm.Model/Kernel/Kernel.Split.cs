@@ -101,11 +101,17 @@ public sealed partial class Kernel
     /// table of 512 non-CONT PTEs (split_pmd); a CONT-PTE group it touches loses PTE_CONT (split_contpte). What lies
     /// outside the range keeps the largest leaves that remain.
     /// </summary>
-    public int RangeSplitToPtes(ulong start, ulong end)
+    public int RangeSplitToPtes(ulong start, ulong end) => RangeSplitToPtes(start, end, gfpAtomic: false);
+
+    /// <summary>
+    /// range_split_to_ptes(start, end, gfp): <paramref name="gfpAtomic"/> when the gfp mask does not allow blocking
+    /// (no __GFP_DIRECT_RECLAIM, e.g. GFP_ATOMIC): its table allocations are not sleeping points.
+    /// </summary>
+    public int RangeSplitToPtes(ulong start, ulong end, bool gfpAtomic)
     {
         if (!Replayed(out var ok))
         {
-            ok = PgtableAlloc(gfpAtomic: false) ? 1 : 0;
+            ok = PgtableAlloc(gfpAtomic) ? 1 : 0;
             Record(Point.PgtableAlloc, ok);
         }
 
