@@ -32,7 +32,7 @@ public static class CliApp
             BenchCommand.Create(stdout, stderr),
             FarmCommands.Run(stdout, stderr),
             FarmCommands.Silo(stdout, stderr),
-            FarmCommands.Campaign(stdout),
+            FarmCommands.Campaign(stdout, stderr),
             ServeCommand.Create(stdout, stderr),
             HealthCommand.Create(stdout, stderr),
             ReportCommand.Create(stdout),

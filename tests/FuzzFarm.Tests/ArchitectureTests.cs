@@ -15,7 +15,7 @@ public sealed class ArchitectureTests
         ["FuzzFarm.Engine"] = ["FuzzFarm.Model", "FuzzFarm.Language"],
         ["FuzzFarm.Telemetry"] = [],
         ["FuzzFarm.Farm"] = ["FuzzFarm.Engine", "FuzzFarm.Language", "FuzzFarm.Model", "FuzzFarm.Telemetry"],
-        ["FuzzFarm.Host"] = ["FuzzFarm.Farm", "FuzzFarm.Variants", "FuzzFarm.Engine", "FuzzFarm.Language", "FuzzFarm.Model", "FuzzFarm.Telemetry"],
+        ["FuzzFarm.Host"] = ["FuzzFarm.Farm", "FuzzFarm.Variants", "FuzzFarm.KernelC", "FuzzFarm.Engine", "FuzzFarm.Language", "FuzzFarm.Model", "FuzzFarm.Telemetry"],
         ["FuzzFarm.Cli"] = ["FuzzFarm.Host", "FuzzFarm.Engine", "FuzzFarm.Variants", "FuzzFarm.KernelC", "FuzzFarm.Language", "FuzzFarm.Model"],
     };
 

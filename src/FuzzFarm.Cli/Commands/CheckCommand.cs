@@ -225,8 +225,21 @@ internal static class CheckCommand
         return reader.ReadToEnd();
     }
 
+    /// <summary>The input as C: its name for errors, the text (a patch applied to its base's C text), what changed.</summary>
+    internal sealed record SourceText(string Name, string Text, IReadOnlySet<int>? ChangedLines, IReadOnlyList<string> Notes);
+
     /// <summary>Reads and compiles the input (a C file or a patch against the base's C text); every failure is one <see cref="KernelCException"/> line.</summary>
-    internal static CVariant Load(string path, SplitVariant? baseVersion)
+    internal static CVariant Load(string path, SplitVariant? baseVersion) => Compile(Source(path, baseVersion), "yours", baseVersion);
+
+    /// <summary>Compiles a source under an id.</summary>
+    internal static CVariant Compile(SourceText source, string id, SplitVariant? baseVersion)
+    {
+        var variant = CVariant.Compile(source.Name, source.Text, id, baseVersion, source.ChangedLines);
+        return source.Notes.Count == 0 ? variant : variant.WithNotes(source.Notes);
+    }
+
+    /// <summary>Reads the input; a patch is applied to the base's C text. Every failure is one <see cref="KernelCException"/> line.</summary>
+    internal static SourceText Source(string path, SplitVariant? baseVersion)
     {
         var name = DisplayName(path);
         byte[] bytes;
@@ -247,13 +260,12 @@ internal static class CheckCommand
         if (bytes.Length > CVariant.MaxInputBytes)
             throw new KernelCException($"{name}:1:1: input of {bytes.Length:N0} bytes; supported: a C file or patch up to {CVariant.MaxInputBytes:N0} bytes");
         var text = new System.Text.UTF8Encoding(false, false).GetString(bytes);
-        if (!UnifiedPatch.Looks(text)) return CVariant.Compile(name, text, "yours", baseVersion);
+        if (!UnifiedPatch.Looks(text)) return new SourceText(name, text, null, []);
 
         if (baseVersion is null)
             throw new KernelCException($"{name}:1:1: a patch needs the text it applies to; supported: --base VERSION (one of {string.Join(", ", VariantCatalog.Ids)})");
         var patched = UnifiedPatch.Apply(name, text, $"c/{baseVersion.Id}.c", ShippedText(baseVersion));
-        var variant = CVariant.Compile($"{name} on c/{baseVersion.Id}.c", patched.Text, "yours", baseVersion, patched.ChangedLines);
-        var notes = patched.OtherFiles.Select(f => $"not modelled from your patch: {f} changed; the model's own is used").ToList();
-        return notes.Count == 0 ? variant : variant.WithNotes(notes);
+        return new SourceText($"{name} on c/{baseVersion.Id}.c", patched.Text, patched.ChangedLines,
+            patched.OtherFiles.Select(f => $"not modelled from your patch: {f} changed; the model's own is used").ToList());
     }
 }

@@ -11,6 +11,25 @@ namespace FuzzFarm.Cli.Commands;
 internal static partial class FarmCommands
 {
     /// <summary>
+    /// The text a campaign ships for <c>--version-file</c>: compiled here first (a bad text is one line and exit 2
+    /// before any connection), a patch applied to its base's C text, so the silos get plain C.
+    /// </summary>
+    internal static VersionText? VersionTextOf(string file, FuzzFarm.Model.SplitVariant? baseVersion, string id, TextWriter stderr)
+    {
+        try
+        {
+            var source = CheckCommand.Source(file, baseVersion);
+            foreach (var note in CheckCommand.Compile(source, id, baseVersion).Notes) stderr.WriteLine(note);
+            return new VersionText { Id = id, Base = baseVersion?.Id, Name = source.Name, Text = source.Text };
+        }
+        catch (FuzzFarm.KernelC.KernelCException e)
+        {
+            stderr.WriteLine(e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>
     /// The default campaign's machines, chosen so that the kernel's own callers run: Z3's (a secondary lacking
     /// BBML2_NOABORT); a 4-CPU one whose CPU 3 lacks it and is held back from boot for hot-plug, with a late KFENCE
     /// pool; a realm with rodata=on and a realm with rodata=noalias (Z1, Z6), both with a swiotlb region and GIC ITS
@@ -141,7 +160,7 @@ internal static partial class FarmCommands
         return command;
     }
 
-    public static Command Campaign(TextWriter stdout)
+    public static Command Campaign(TextWriter stdout, TextWriter stderr)
     {
         var command = new Command("campaign", "Cluster client: start, status, stop, findings");
         // A client needs only where the cluster is: Redis (cluster mode) or the local silo's gateway, and the cluster id.
@@ -159,7 +178,13 @@ internal static partial class FarmCommands
         var statusJson = new JsonOut("the status");
         var findingsJson = new JsonOut("the findings");
 
-        var start = new Command("start", "Start a campaign") { name, machines, variants, envs, maxSeconds, maxExecs, seed };
+        var versionFile = new Option<string?>("--version-file")
+        {
+            Description = "A C text or patch of split_kernel_leaf_mapping() (as fuzzfarm check takes it): one more version, compiled by the silos",
+        };
+        var versionBase = new Option<string?>("--version-base") { Description = "With --version-file: the shipped version it changes (what a patch applies to)" };
+        var versionId = new Option<string>("--version-id") { Description = "With --version-file: the version's id in the campaign", DefaultValueFactory = _ => "yours" };
+        var start = new Command("start", "Start a campaign") { name, machines, variants, envs, maxSeconds, maxExecs, seed, versionFile, versionBase, versionId };
         var status = new Command("status", "Campaign progress") { name };
         var stop = new Command("stop", "Stop a campaign") { name };
         var findings = new Command("findings", "The aggregator's findings, one per root cause, and the verdict table of campaign --name") { name };
@@ -184,6 +209,17 @@ internal static partial class FarmCommands
                 MaxExecutionsPerMachine = parse.GetValue(maxExecs) ?? 0,
             };
             foreach (var v in spec.Variants) CommonOptions.Variant(v);
+            if (parse.GetValue(versionFile) is { } file)
+            {
+                var id = parse.GetValue(versionId)!;
+                if (!FuzzFarm.Language.TraceNames.IsVariantId(id) || VariantCatalog.TryGet(id, out _))
+                    throw new UsageException($"--version-id: '{id}' must be a new id of the form [a-z0-9][a-z0-9-']*");
+                var text = VersionTextOf(file, CheckCommand.BaseVersion(parse.GetValue(versionBase)), id, stderr);
+                if (text is null) return ExitCodes.BadInput;
+                spec = spec with { Variants = [.. spec.Variants, id], Texts = [text] };
+            }
+            else if (parse.GetValue(versionBase) is not null) throw new UsageException("--version-base goes with --version-file");
+
             if (CampaignGrain.Problems(spec) is { Count: > 0 } problems) throw new UsageException(string.Join("; ", problems));
             return WithClient(Client(parse), async client =>
             {

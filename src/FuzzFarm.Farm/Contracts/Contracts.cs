@@ -97,6 +97,32 @@ public sealed record MachineAssignment
 
     /// <summary>Peers (machine grain keys of the same variant and env) to offer new corpus entries to.</summary>
     [Id(7)] public IReadOnlyList<string> Peers { get; init; } = [];
+
+    /// <summary>The C text of <see cref="Variant"/> when it is not a shipped version: the silo compiles it.</summary>
+    [Id(8)] public VersionText? Text { get; init; }
+}
+
+/// <summary>
+/// A version given as kernel C text (a patch already applied by the client): shipped with the campaign and compiled
+/// by each silo at grain activation, so a cluster fuzzes a version none of its silos was built with.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("fuzzfarm.VersionText")]
+public sealed record VersionText
+{
+    /// <summary>The version's id in the campaign (its column), not one of the shipped ids.</summary>
+    [Id(0)] public required string Id { get; init; }
+
+    /// <summary>The shipped version it changes: what the text does not define comes from it.</summary>
+    [Id(1)] public string? Base { get; init; }
+
+    /// <summary>Where the text came from (file name), for errors and provenance.</summary>
+    [Id(2)] public required string Name { get; init; }
+
+    /// <summary>The C text.</summary>
+    [Id(3)] public required string Text { get; init; }
+
+    /// <summary>Largest text a campaign takes (the front end's own limit).</summary>
+    public const int MaxBytes = 1 << 20;
 }
 
 /// <summary>A machine grain's progress.</summary>
@@ -138,6 +164,9 @@ public sealed record CampaignSpec
     [Id(3)] public ulong Seed { get; init; }
     [Id(4)] public long MaxExecutionsPerMachine { get; init; }
     [Id(5)] public double? MaxSeconds { get; init; }
+
+    /// <summary>Versions given as C text; their ids are in <see cref="Variants"/> too.</summary>
+    [Id(6)] public IReadOnlyList<VersionText> Texts { get; init; } = [];
 }
 
 /// <summary>A campaign's state as the client sees it.</summary>

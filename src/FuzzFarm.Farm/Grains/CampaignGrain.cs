@@ -61,6 +61,13 @@ public sealed class CampaignGrain(
         if (spec.MaxSeconds is { } s && !(s > 0 && s <= MaxSeconds))
             problems.Add($"--max-seconds: {s.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not in (0, {MaxSeconds:0}] seconds");
         if (spec.MaxExecutionsPerMachine < 0) problems.Add($"--max-execs: {spec.MaxExecutionsPerMachine} is negative");
+        foreach (var t in spec.Texts)
+        {
+            if (!spec.Variants.Contains(t.Id)) problems.Add($"--version-file {t.Name}: its id '{t.Id}' is not among the campaign's versions");
+            if (t.Text.Length > VersionText.MaxBytes) problems.Add($"--version-file {t.Name}: {t.Text.Length:N0} characters, at most {VersionText.MaxBytes:N0}");
+        }
+
+        if (spec.Texts.GroupBy(t => t.Id).FirstOrDefault(g => g.Count() > 1) is { } twice) problems.Add($"--version-file: two texts with the id '{twice.Key}'");
         return problems;
     }
 
@@ -93,6 +100,7 @@ public sealed class CampaignGrain(
                     {
                         Campaign = name, Machine = spec.Machines[i], Variant = variant, Env = env,
                         Seed = SeedFor(spec.Seed, key), MaxExecutions = spec.MaxExecutionsPerMachine, Deadline = deadline, Peers = peers,
+                        Text = spec.Texts.FirstOrDefault(t => t.Id == variant),
                     }));
                 }
             }

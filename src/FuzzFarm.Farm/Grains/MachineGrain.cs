@@ -160,7 +160,7 @@ public sealed partial class MachineGrain(
 
     private void Begin(MachineAssignment a)
     {
-        var variant = Resolve(a.Variant);
+        var variant = Resolve(a);
         var seed = a.Seed + (ulong)(state.State.Activations - 1) * 0x9e3779b97f4a7c15UL;
         _sessionBase = state.State.ExecutionsBefore;
         _guardsBase = new Dictionary<string, long>(state.State.GuardsBefore);
@@ -171,7 +171,8 @@ public sealed partial class MachineGrain(
             Swarm = a.Machine == "swarm",
             Env = a.Env == "strict" ? EnvMode.Strict : EnvMode.Adversarial,
             Seed = seed,
-            Versions = variants.All, // each finding's reproducer replayed on every version: where the root cause shows
+            // Each finding's reproducer replayed on every version (and on the text's, when this grain runs one).
+            Versions = a.Text is null ? variants.All : [.. variants.All, variant],
         }, this);
         _timer?.Dispose();
         _timer = this.RegisterGrainTimer(Slice, new GrainTimerCreationOptions
@@ -266,9 +267,21 @@ public sealed partial class MachineGrain(
     private SplitVariant Resolve(string id) =>
         variants.TryGet(id, out var v) ? v : throw new ArgumentException($"unknown variant '{id}'");
 
+    // A version given as C text is compiled once per activation (closures built once, run per execution).
+    private (VersionText Text, SplitVariant Variant)? _compiled;
+
+    private SplitVariant Resolve(MachineAssignment a)
+    {
+        if (a.Text is not { } text || text.Id != a.Variant) return Resolve(a.Variant);
+        if (_compiled is { } c && c.Text == text) return c.Variant;
+        var compiled = variants.Compile(text);
+        _compiled = (text, compiled);
+        return compiled;
+    }
+
     private void Validate(MachineAssignment a)
     {
-        Resolve(a.Variant);
+        Resolve(a);
         if (a.Env is not ("strict" or "adversarial")) throw new ArgumentException($"env must be strict or adversarial, not '{a.Env}'");
         if (a.Machine != "swarm") TraceParser.ParseMachine(a.Machine);
     }

@@ -12,6 +12,12 @@ public interface IVariantResolver
     bool TryGet(string id, out SplitVariant variant);
 
     IReadOnlyList<SplitVariant> All { get; }
+
+    /// <summary>
+    /// Compiles a version given as C text (the host binds the kernel-C front end); throws
+    /// <see cref="ArgumentException"/> with the front end's one-line message when the text does not compile.
+    /// </summary>
+    SplitVariant Compile(VersionText text);
 }
 
 /// <summary>Where acknowledged findings also go as files (local mode: <c>.trace</c> + <c>.json</c> per signature).</summary>
