@@ -79,7 +79,7 @@ internal static class CheckCommand
             budget = budget with { Cancel = deadline.Token };
 
             // Root causes the corpus lacks: a bounded fuzz of the new version on each corpus machine, every invariant.
-            var discovered = Discover(version, causes, only, discoverExecs, deadline.Token);
+            var discovered = VersionCheck.Discover(version, causes, only, discoverExecs, deadline.Token);
             foreach (var (program, cause) in discovered)
             {
                 causes.Add(([program], cause));
@@ -93,7 +93,7 @@ internal static class CheckCommand
             }
 
             List<SplitVariant> list = baseVersion is null ? [version] : [baseVersion, version];
-            var rows = Rows(causes, baseVersion, version, budget);
+            var rows = VersionCheck.Rows(causes, baseVersion, version, budget);
             if (!json.ToStdout(parse))
             {
                 VerdictsCommand.WriteText(stdout, rows, list, budget, sources);
@@ -110,7 +110,7 @@ internal static class CheckCommand
             // interrupted base cell is "undecided", said so, and does not fail the check).
             var shows = rows.Where(r => r.Kind == "hazard" && r.Cell(version.Id) is { Shows: true }
                 && (baseVersion is null || r.Cell(baseVersion.Id) is not { Shows: true })).ToList();
-            var undecided = shows.Where(r => baseVersion is not null && !Complete(r.Cell(baseVersion.Id)!)).Select(r => r.Key).ToList();
+            var undecided = shows.Where(r => baseVersion is not null && !VersionCheck.Complete(r.Cell(baseVersion.Id)!)).Select(r => r.Key).ToList();
             var worse = shows.Select(r => r.Key).Except(undecided).ToList();
             if (undecided.Count > 0)
             {
@@ -125,61 +125,9 @@ internal static class CheckCommand
         return command;
     }
 
-    /// <summary>
-    /// The rows: your version's cells first (replay, fuzz, explore, the whole budget); then the base's, searched to
-    /// the whole budget only in the rows your version shows (elsewhere: its reproducers and the fuzz, no explorer),
-    /// so the deadline goes to the column the check is about.
-    /// </summary>
-    private static List<VerdictRow> Rows(List<(List<EventProgram> Programs, Signature Cause)> causes, SplitVariant? baseVersion, CVariant version, VerdictBudget budget)
-    {
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
-        var mine = new VerdictCell[causes.Count];
-        Parallel.For(0, causes.Count, parallel, i => mine[i] = Verdicts.Cell(causes[i].Programs, causes[i].Cause, version, budget));
-        if (baseVersion is null) return causes.Select((c, i) => Verdicts.RowOf(c.Cause, [mine[i]], [version])).ToList();
-        var theirs = new VerdictCell[causes.Count];
-        Parallel.For(0, causes.Count, parallel, i =>
-            theirs[i] = Verdicts.Cell(causes[i].Programs, causes[i].Cause, baseVersion, mine[i].Shows ? budget : budget with { Depth = 0 }));
-        return causes.Select((c, i) => Verdicts.RowOf(c.Cause, [theirs[i], mine[i]], [baseVersion, version])).ToList();
-    }
-
-    /// <summary>A cell whose answer is final: it shows the root cause, or its search ran to the end of its budget.</summary>
-    private static bool Complete(VerdictCell cell) =>
-        cell.Shows || cell.Kind == VerdictKind.ProvedAbsent || (cell.Kind == VerdictKind.NotFound && !cell.Note.Contains("interrupted", StringComparison.Ordinal));
-
     internal static SplitVariant? BaseVersion(string? id) => id is null ? null
         : VariantCatalog.TryGet(id, out var v) ? v
         : throw new UsageException($"--base: unknown version '{id}' (known: {string.Join(", ", VariantCatalog.Ids)})");
-
-    /// <summary>
-    /// A bounded fuzz of <paramref name="version"/> on every machine of the corpus (adversarial, all invariants): the
-    /// root causes the corpus rows do not have, with the minimized program that shows each. Deterministic (seed 0).
-    /// </summary>
-    private static List<(EventProgram Program, Signature Cause)> Discover(
-        SplitVariant version, List<(List<EventProgram> Programs, Signature Cause)> causes, IReadOnlyList<Invariant>? only, long execs, CancellationToken cancel)
-    {
-        if (execs <= 0) return [];
-        var known = causes.Select(c => c.Cause.Key).ToHashSet(StringComparer.Ordinal);
-        var machines = causes.SelectMany(c => c.Programs).GroupBy(p => p.Machine).Select(g => (g.Key, Seeds: g.Select(p => p.Events.ToArray()).ToList())).ToList();
-        var found = new List<(EventProgram, Signature)>[machines.Count];
-        Parallel.For(0, machines.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
-        {
-            found[i] = [];
-            var session = new FuzzSession(new FuzzOptions
-            {
-                Variant = version, Machine = machines[i].Key, Env = EnvMode.Adversarial, Seeds = machines[i].Seeds, Invariants = only,
-            });
-            while (session.Executions < execs && !cancel.IsCancellationRequested)
-                session.RunSlice((int)Math.Min(1_000, execs - session.Executions));
-            foreach (var f in session.Findings) found[i].Add((f.Program.WithEvents(f.Program.Events), f.Signature));
-        });
-        var result = new List<(EventProgram, Signature)>();
-        foreach (var (program, cause) in found.SelectMany(f => f))
-        {
-            if (known.Add(cause.Key)) result.Add((program, cause));
-        }
-
-        return result;
-    }
 
     /// <summary>
     /// Writes a replayable trace for each row your version shows (hazards first) and returns the lines that say where,
@@ -216,30 +164,14 @@ internal static class CheckCommand
 
     private static string DisplayName(string path) => path == "-" ? "<stdin>" : path;
 
-    /// <summary>The shipped C text of a version (c/&lt;id&gt;.c, embedded in the Variants assembly).</summary>
-    internal static string ShippedText(SplitVariant version)
-    {
-        using var stream = typeof(VariantCatalog).Assembly.GetManifestResourceStream($"c/{version.Id}.c")
-            ?? throw new KernelCException($"--base {version.Id}: this build has no C text of it; supported: {string.Join(", ", VariantCatalog.Ids)}");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
-
-    /// <summary>The input as C: its name for errors, the text (a patch applied to its base's C text), what changed.</summary>
-    internal sealed record SourceText(string Name, string Text, IReadOnlySet<int>? ChangedLines, IReadOnlyList<string> Notes);
+    /// <summary>The shipped C text of a version.</summary>
+    internal static string ShippedText(SplitVariant version) => VersionSource.Shipped(version);
 
     /// <summary>Reads and compiles the input (a C file or a patch against the base's C text); every failure is one <see cref="KernelCException"/> line.</summary>
-    internal static CVariant Load(string path, SplitVariant? baseVersion) => Compile(Source(path, baseVersion), "yours", baseVersion);
+    internal static CVariant Load(string path, SplitVariant? baseVersion) => VersionSource.Compile(Source(path, baseVersion), "yours", baseVersion);
 
-    /// <summary>Compiles a source under an id.</summary>
-    internal static CVariant Compile(SourceText source, string id, SplitVariant? baseVersion)
-    {
-        var variant = CVariant.Compile(source.Name, source.Text, id, baseVersion, source.ChangedLines);
-        return source.Notes.Count == 0 ? variant : variant.WithNotes(source.Notes);
-    }
-
-    /// <summary>Reads the input; a patch is applied to the base's C text. Every failure is one <see cref="KernelCException"/> line.</summary>
-    internal static SourceText Source(string path, SplitVariant? baseVersion)
+    /// <summary>Reads the input (a file or stdin, size-limited); a patch is applied to the base's C text.</summary>
+    internal static VersionSource.Text Source(string path, SplitVariant? baseVersion)
     {
         var name = DisplayName(path);
         byte[] bytes;
@@ -259,13 +191,6 @@ internal static class CheckCommand
 
         if (bytes.Length > CVariant.MaxInputBytes)
             throw new KernelCException($"{name}:1:1: input of {bytes.Length:N0} bytes; supported: a C file or patch up to {CVariant.MaxInputBytes:N0} bytes");
-        var text = new System.Text.UTF8Encoding(false, false).GetString(bytes);
-        if (!UnifiedPatch.Looks(text)) return new SourceText(name, text, null, []);
-
-        if (baseVersion is null)
-            throw new KernelCException($"{name}:1:1: a patch needs the text it applies to; supported: --base VERSION (one of {string.Join(", ", VariantCatalog.Ids)})");
-        var patched = UnifiedPatch.Apply(name, text, $"c/{baseVersion.Id}.c", ShippedText(baseVersion));
-        return new SourceText($"{name} on c/{baseVersion.Id}.c", patched.Text, patched.ChangedLines,
-            patched.OtherFiles.Select(f => $"not modelled from your patch: {f} changed; the model's own is used").ToList());
+        return VersionSource.From(name, new System.Text.UTF8Encoding(false, false).GetString(bytes), baseVersion);
     }
 }

@@ -68,34 +68,9 @@ internal static class VerdictsCommand
     internal static List<(List<EventProgram> Programs, Signature Cause)> RootCauses(string[] files) => RootCauses(files, out _);
 
     /// <summary>As <see cref="RootCauses(string[])"/>, with the trace files (names without .trace) each key came from.</summary>
-    internal static List<(List<EventProgram> Programs, Signature Cause)> RootCauses(string[] files, out Dictionary<string, List<string>> sources)
-    {
-        sources = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        var byKey = new Dictionary<string, int>(StringComparer.Ordinal);
-        var causes = new List<(List<EventProgram> Programs, Signature Cause)>();
-        foreach (var file in files)
-        {
-            var program = TraceLoader.Load(file);
-            var variants = program.Variant is { } id ? [CommonOptions.Variant(id)] : VariantCatalog.All;
-            foreach (var v in variants)
-            {
-                if (Verdicts.RootCauseOf(program, v) is not { } cause) continue;
-                var from = sources.TryGetValue(cause.Key, out var l) ? l : sources[cause.Key] = [];
-                if (!from.Contains(Path.GetFileNameWithoutExtension(file))) from.Add(Path.GetFileNameWithoutExtension(file));
-                if (byKey.TryGetValue(cause.Key, out var i))
-                {
-                    if (!causes[i].Programs.Contains(program)) causes[i].Programs.Add(program);
-                }
-                else
-                {
-                    byKey[cause.Key] = causes.Count;
-                    causes.Add(([program], cause));
-                }
-            }
-        }
-
-        return causes;
-    }
+    internal static List<(List<EventProgram> Programs, Signature Cause)> RootCauses(string[] files, out Dictionary<string, List<string>> sources) =>
+        VersionCheck.RootCauses(files.Select(f => (Path.GetFileNameWithoutExtension(f), TraceLoader.Load(f))),
+            id => CommonOptions.Variant(id), VariantCatalog.All, out sources);
 
     private static readonly (string Kind, string Title)[] _sections =
     [

@@ -19,8 +19,8 @@ internal static partial class FarmCommands
         try
         {
             var source = CheckCommand.Source(file, baseVersion);
-            foreach (var note in CheckCommand.Compile(source, id, baseVersion).Notes) stderr.WriteLine(note);
-            return new VersionText { Id = id, Base = baseVersion?.Id, Name = source.Name, Text = source.Text };
+            foreach (var note in FuzzFarm.KernelC.VersionSource.Compile(source, id, baseVersion).Notes) stderr.WriteLine(note);
+            return new VersionText { Id = id, Base = baseVersion?.Id, Name = source.Name, Text = source.Source };
         }
         catch (FuzzFarm.KernelC.KernelCException e)
         {

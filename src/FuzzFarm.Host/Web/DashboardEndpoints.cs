@@ -25,6 +25,68 @@ public static class DashboardEndpoints
         app.MapGet("/api/status", async (IGrainFactory grains, TimeProvider time) =>
             Results.Json((await DashboardSnapshot.Load(grains, time)).ToDocument(), _json));
         app.MapGet("/findings/{name}", Finding);
+        app.MapGet("/check", (HttpContext ctx) => Loopback(ctx) ?? HtmlResult(CheckPage.Form()));
+        app.MapPost("/check", Check);
+    }
+
+    private static readonly SemaphoreSlim _checkGate = new(1, 1);
+
+    /// <summary>Only loopback callers may start a check (it runs code paths on this silo's CPU for seconds).</summary>
+    private static IResult? Loopback(HttpContext ctx) =>
+        ctx.Connection.RemoteIpAddress is { } ip && System.Net.IPAddress.IsLoopback(ip) ? null
+            : HtmlResult(FindingPage.Message("Check refused", "The check page takes requests from this machine (loopback) only."), StatusCodes.Status403Forbidden);
+
+    /// <summary>POST /check: the pasted text (size-limited), its base; one check at a time; the answer as a page.</summary>
+    private static async Task<IResult> Check(HttpContext ctx, IGrainFactory grains)
+    {
+        if (Loopback(ctx) is { } refused) return refused;
+        // A form posted from another site's page (a browser on this machine) is refused: same origin only.
+        if (ctx.Request.Headers.Origin is [{ } origin] && !string.Equals(origin, $"{ctx.Request.Scheme}://{ctx.Request.Host}", StringComparison.OrdinalIgnoreCase))
+            return HtmlResult(FindingPage.Message("Check refused", "The form was posted from another origin."), StatusCodes.Status403Forbidden);
+        if (ctx.Request.ContentLength is not { } length || length > CheckPage.MaxTextBytes * 4L)
+            return HtmlResult(CheckPage.Form(error: $"The request is over the limit (the text takes at most {CheckPage.MaxTextBytes / 1024} KiB)."), StatusCodes.Status413PayloadTooLarge);
+        if (!ctx.Request.HasFormContentType)
+            return HtmlResult(CheckPage.Form(error: "Post the form (application/x-www-form-urlencoded or multipart/form-data)."), StatusCodes.Status400BadRequest);
+        var form = await ctx.Request.ReadFormAsync(ctx.RequestAborted);
+        var text = form["text"].ToString();
+        var baseId = form["base"].ToString();
+        if (!FuzzFarm.Variants.VariantCatalog.TryGet(baseId, out var baseVersion))
+            return HtmlResult(CheckPage.Form(text, "realm-v2", $"Unknown base version '{baseId}'."), StatusCodes.Status400BadRequest);
+        if (Encoding.UTF8.GetByteCount(text) > CheckPage.MaxTextBytes)
+            return HtmlResult(CheckPage.Form("", baseId, $"The text is {Encoding.UTF8.GetByteCount(text):N0} bytes; the page takes at most {CheckPage.MaxTextBytes:N0}."), StatusCodes.Status413PayloadTooLarge);
+        if (text.Trim().Length == 0) return HtmlResult(CheckPage.Form(text, baseId, "Paste a C text or a patch."), StatusCodes.Status400BadRequest);
+        if (!await _checkGate.WaitAsync(0, ctx.RequestAborted))
+            return HtmlResult(CheckPage.Form(text, baseId, "A check is running; try again when it is done."), StatusCodes.Status429TooManyRequests);
+        try
+        {
+            // The campaign's root causes are rows too (their kept reproducers), beside the zoo corpus.
+            var findings = await grains.GetGrain<IAggregatorGrain>(FarmKeys.Aggregator).Findings();
+            var extra = new List<(string, FuzzFarm.Language.EventProgram)>();
+            foreach (var f in findings.Where(f => FuzzFarm.Variants.VariantCatalog.TryGet(f.Variant, out _)))
+            {
+                try
+                {
+                    extra.Add((f.SignatureKey, FuzzFarm.Language.TraceParser.Parse(f.SmallestTrace, f.SignatureKey)));
+                }
+                catch (FuzzFarm.Language.TraceFormatException)
+                {
+                    // A record from another format revision: left out of the rows.
+                }
+            }
+
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
+            deadline.CancelAfter(TimeSpan.FromSeconds(CheckPage.MaxSeconds));
+            var html = await Task.Run(() => CheckPage.Run(text, baseVersion, extra, deadline.Token), ctx.RequestAborted);
+            return HtmlResult(html);
+        }
+        catch (FuzzFarm.KernelC.KernelCException e)
+        {
+            return HtmlResult(CheckPage.Form(text, baseId, e.Message), StatusCodes.Status400BadRequest);
+        }
+        finally
+        {
+            _checkGate.Release();
+        }
     }
 
     /// <summary>

@@ -81,5 +81,10 @@ internal static class DashboardStyle
         tr.fixed td:first-child { box-shadow: inset 3px 0 0 var(--green); }
         pre#replay { white-space: pre-wrap; overflow-wrap: anywhere; }
         pre#trace { white-space: pre-wrap; overflow-wrap: anywhere; }
+        pre.trace { white-space: pre-wrap; overflow-wrap: anywhere; }
+        p.error { background: #ffebe9; border: 1px solid #ff8182; border-radius: 6px; padding: 8px 12px; }
+        p.ok { background: #dafbe1; border: 1px solid #4ac26b; border-radius: 6px; padding: 8px 12px; }
+        p.note { color: var(--muted); }
+        #check-form textarea { display: block; width: 100%; font-family: ui-monospace, monospace; font-size: 12px; margin: 8px 0; }
         """;
 }

@@ -36,6 +36,10 @@ internal static class FindingPage
         return Page(r.Title, o.ToString());
     }
 
+    /// <summary>A page with one message (a refusal).</summary>
+    public static string Message(string title, string text) => Page(title,
+        $"<div class=\"breadcrumb\"><a href=\"/\">Dashboard</a></div>\n<section class=\"card\"><h1>{E(title)}</h1>\n<p id=\"message\">{E(text)}</p></section>\n");
+
     public static string NotFound(string key) => Page("Finding not found",
         "<div class=\"breadcrumb\"><a href=\"/\">Dashboard</a> / findings</div>\n<section class=\"card\"><h1>Finding not found</h1>\n" +
         $"<p>No finding has the signature key <code id=\"missing-key\">{E(key)}</code>. The aggregator knows every finding of the cluster; " +

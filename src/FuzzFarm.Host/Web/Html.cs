@@ -45,7 +45,7 @@ internal static class Html
             .Append("<style>\n").Append(DashboardStyle.Css).Append("</style>\n</head>\n<body>\n")
             .Append("<header class=\"top\"><div class=\"wrap\"><a class=\"brand\" href=\"/\">FuzzFarm</a>")
             .Append("<span class=\"tagline\">split_kernel_leaf_mapping() fuzzing farm</span>")
-            .Append("<nav><a href=\"/\">Dashboard</a><a href=\"/api/status\">API</a><a href=\"/metrics\">Metrics</a><a href=\"/healthz\">Health</a></nav>")
+            .Append("<nav><a href=\"/\">Dashboard</a><a href=\"/check\">Check</a><a href=\"/api/status\">API</a><a href=\"/metrics\">Metrics</a><a href=\"/healthz\">Health</a></nav>")
             .Append("</div></header>\n<main class=\"wrap\">\n")
             .Append(body)
             .Append("</main>\n");
