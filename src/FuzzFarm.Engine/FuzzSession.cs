@@ -187,6 +187,15 @@ public sealed class FuzzSession
     /// <summary>Events that prefix snapshots spared (not executed again).</summary>
     public long PrefixEventsSkipped => _prefixSkipped + (_executor.Prefixes?.EventsSkipped ?? 0);
 
+    /// <summary>Page-table pages the runs' splits allocated, summed over executions (§9 fragmentation).</summary>
+    public long FragmentationTablePages { get; private set; }
+
+    /// <summary>Bytes block-mapped in the boot layout that the runs left page-mapped, summed over executions.</summary>
+    public long FragmentationBlockBytesLost { get; private set; }
+
+    /// <summary>Leaves the runs' splits created, summed over executions.</summary>
+    public long FragmentationLeaves { get; private set; }
+
     /// <summary>Bytes the current machine's prefix snapshots hold.</summary>
     public long PrefixBytes => _executor.Prefixes?.BytesHeld ?? 0;
 
@@ -196,6 +205,10 @@ public sealed class FuzzSession
         Executions++;
         Events += program.Length;
         SkippedEvents += _executor.Machine.Kernel.SkippedEvents;
+        var frag = _executor.Machine.Kernel.Fragmentation;
+        FragmentationTablePages += frag.TablePages;
+        FragmentationBlockBytesLost += frag.BlockBytesLost;
+        FragmentationLeaves += frag.Leaves;
         if (_feedback.IsInteresting())
         {
             var added = _feedback.Commit();

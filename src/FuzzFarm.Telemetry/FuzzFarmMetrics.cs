@@ -19,7 +19,14 @@ public sealed record MachineSample(
     long Retries,
     long ReplayDrops,
     long Duplicates,
-    bool Running);
+    bool Running)
+{
+    /// <summary>Page-table pages the session's runs allocated (fragmentation, §9).</summary>
+    public long TablePages { get; init; }
+
+    /// <summary>Boot-layout block bytes the session's runs left page-mapped.</summary>
+    public long BlockBytesLost { get; init; }
+}
 
 /// <summary>
 /// One root cause in the aggregator's ledger (for the version × invariant matrix and hit counts): the kept
@@ -75,6 +82,10 @@ public sealed class FuzzFarmMetrics : IDisposable
             "Unix time at which the ledger's newest root cause was first seen (time() minus it: time since the last new root cause)");
         _meter.CreateObservableGauge(Instruments.ActiveMachineGrains, ActiveMachines, "{grain}",
             "Machine grains active on this silo: state=running (fuzzing) or idle (finished, stopped, draining)");
+        _meter.CreateObservableCounter(Instruments.FragmentationTablePages, () => Machines(s => s.TablePages), "{page}",
+            "Page-table pages the runs' splits allocated, summed over executions (per execution: divide by the executions' rate)");
+        _meter.CreateObservableCounter(Instruments.FragmentationBlockBytesLost, () => Machines(s => s.BlockBytesLost), "By",
+            "Bytes block-mapped in the boot layout that runs left page-mapped, summed over executions");
         _meter.CreateObservableCounter(Instruments.DuplicatesDropped, Duplicates, "{finding}",
             "Violations of an already-known signature, not reported again: hits on the machine grain (stage=machine), reports folded by the aggregator (stage=aggregator)");
     }

@@ -46,6 +46,8 @@ public static class FuzzFarmTelemetry
         public const string ReportsIngested = "fuzzfarm.reports_ingested";
         public const string ActiveMachineGrains = "fuzzfarm.machine_grains.active";
         public const string LastNewRootCause = "fuzzfarm.last_new_root_cause_time";
+        public const string FragmentationTablePages = "fuzzfarm.fragmentation.table_pages";
+        public const string FragmentationBlockBytesLost = "fuzzfarm.fragmentation.block_lost";
     }
 
     /// <summary>The names Prometheus sees (what dashboards query).</summary>
@@ -67,6 +69,8 @@ public static class FuzzFarmTelemetry
         public const string ReportsIngested = "fuzzfarm_reports_ingested_total";
         public const string ActiveMachineGrains = "fuzzfarm_machine_grains_active";
         public const string LastNewRootCause = "fuzzfarm_last_new_root_cause_time_seconds";
+        public const string FragmentationTablePages = "fuzzfarm_fragmentation_table_pages_total";
+        public const string FragmentationBlockBytesLost = "fuzzfarm_fragmentation_block_lost_bytes_total";
     }
 
     /// <summary>Span names.</summary>

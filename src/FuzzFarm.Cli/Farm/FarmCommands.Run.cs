@@ -64,6 +64,7 @@ internal static partial class FarmCommands
         var findings = client.GetGrain<IAggregatorGrain>(FarmKeys.Aggregator).Findings().GetAwaiter().GetResult();
         PrintFindings(stdout, findings);
         PrintVerdicts(stdout, findings, status.Machines);
+        PrintFragmentation(stdout, status.Machines);
         stdout.WriteLine($"findings: {findingsDir} (.trace replays with 'fuzzfarm replay', .json per signature); a rerun resumes");
         stdout.Flush();
         using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5))) app.StopAsync(limit.Token).GetAwaiter().GetResult();

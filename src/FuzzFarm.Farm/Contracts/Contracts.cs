@@ -151,6 +151,21 @@ public sealed record MachineStatus
 
     /// <summary>Of <see cref="Events"/>, those skipped as impossible where they stood (no kernel call ran).</summary>
     [Id(22)] public long SkippedEvents { get; init; }
+
+    /// <summary>Page-table pages this session's runs allocated (the mean per run: / SessionExecutions).</summary>
+    [Id(23)] public long TablePages { get; init; }
+
+    /// <summary>Boot-layout block bytes this session's runs left page-mapped.</summary>
+    [Id(24)] public long BlockBytesLost { get; init; }
+
+    /// <summary>Leaves this session's runs created.</summary>
+    [Id(25)] public long Leaves { get; init; }
+
+    /// <summary>
+    /// The executions <see cref="TablePages"/>, <see cref="BlockBytesLost"/> and <see cref="Leaves"/> cover: this
+    /// session's, or the last one's once the grain stopped (they stay readable in a finished campaign).
+    /// </summary>
+    [Id(26)] public long FragmentationExecutions { get; init; }
 }
 
 /// <summary>A campaign: machines × variants × environments × budget.</summary>

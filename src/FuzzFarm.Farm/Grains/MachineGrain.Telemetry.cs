@@ -42,7 +42,11 @@ public sealed partial class MachineGrain
             this.GetPrimaryKeyString(), a?.Campaign ?? "", a?.Variant ?? "", a?.Env ?? "", total, _session is null ? 0 : _rate,
             _session?.Edges ?? last?.Edges ?? 0, _session?.Features ?? last?.Features ?? 0, _session?.CorpusCount ?? last?.Corpus ?? 0,
             state.State.Outbox.Count, _retries, _session?.ReplayDropped ?? last?.ReplayDrops ?? 0, _session?.Duplicates ?? last?.Duplicates ?? 0,
-            _timer is not null);
+            _timer is not null)
+        {
+            TablePages = _session?.FragmentationTablePages ?? last?.TablePages ?? 0,
+            BlockBytesLost = _session?.FragmentationBlockBytesLost ?? last?.BlockBytesLost ?? 0,
+        };
     }
 
     void IEngineListener.OnMinimizing(in Signature signature)

@@ -103,6 +103,8 @@ public sealed partial class MachineGrain(
         state.State.Stopped = true;
         state.State.ExecutionsBefore = Total;
         state.State.GuardsBefore = Guards();
+        if (_session is { } ended)
+            _lastFragmentation = (ended.Executions, ended.FragmentationTablePages, ended.FragmentationBlockBytesLost, ended.FragmentationLeaves);
         _session = null;
         await state.WriteStateAsync();
         await Deliver();
@@ -141,7 +143,14 @@ public sealed partial class MachineGrain(
         SessionExecutions = _session?.Executions ?? 0,
         Events = _session?.Events ?? 0,
         SkippedEvents = _session?.SkippedEvents ?? 0,
+        TablePages = _session?.FragmentationTablePages ?? _lastFragmentation.Pages,
+        BlockBytesLost = _session?.FragmentationBlockBytesLost ?? _lastFragmentation.Bytes,
+        Leaves = _session?.FragmentationLeaves ?? _lastFragmentation.Leaves,
+        FragmentationExecutions = _session?.Executions ?? _lastFragmentation.Executions,
     });
+
+    // The stopped session's fragmentation sums, so a finished campaign still shows them (this activation only).
+    private (long Executions, long Pages, long Bytes, long Leaves) _lastFragmentation;
 
     public Task Offer(IReadOnlyList<byte[]> inputs)
     {

@@ -22,6 +22,7 @@ internal static class DashboardPage
         Verdicts(o, s);
         o.Append("<div id=\"plots-slot\">").Append(PlotsSection.Render(history ?? [])).Append("</div>\n");
         Guards(o, s);
+        Fragmentation(o, s);
         Campaigns(o, s);
         Findings(o, s);
         o.Append("<p class=\"muted\">Prometheus metrics: <a href=\"/metrics\">/metrics</a> · JSON: <a href=\"/api/status\">/api/status</a> · ")
@@ -97,6 +98,41 @@ internal static class DashboardPage
         GuardTable.Render(o, "guard-coverage", columns);
         o.Append("</section>\n");
     }
+
+    /// <summary>
+    /// What the runs' splits cost the linear map, per version (§9: performance, not correctness): page-table pages
+    /// and boot-layout block bytes left page-mapped, per execution, over every machine's session.
+    /// </summary>
+    private static void Fragmentation(StringBuilder o, DashboardSnapshot s)
+    {
+        o.Append("<section class=\"card\"><h2>Fragmentation <span class=\"aside\">what the splits cost the linear map, per execution (a split is permanent; the FINALIZE repaint counts)</span></h2>\n");
+        var byVersion = new SortedDictionary<string, (long Execs, long Pages, long Bytes, long Leaves)>(StringComparer.Ordinal);
+        foreach (var m in s.Campaigns.SelectMany(c => c.Machines))
+        {
+            if (m.Key.Split('/') is not [_, var v, ..] || m.FragmentationExecutions == 0) continue;
+            var t = byVersion.GetValueOrDefault(v);
+            byVersion[v] = (t.Execs + m.FragmentationExecutions, t.Pages + m.TablePages, t.Bytes + m.BlockBytesLost, t.Leaves + m.Leaves);
+        }
+
+        if (byVersion.Count == 0)
+        {
+            o.Append("<p class=\"empty\">No execution yet.</p>\n<table id=\"fragmentation\" hidden></table></section>\n");
+            return;
+        }
+
+        o.Append("<table id=\"fragmentation\"><thead><tr><th>Version</th><th class=\"num\">Executions</th><th class=\"num\">Leaves / exec</th>")
+            .Append("<th class=\"num\">Table pages / exec</th><th class=\"num\">MiB page-mapped / exec</th></tr></thead>\n<tbody>\n");
+        foreach (var (v, t) in byVersion)
+        {
+            o.Append("<tr data-version=\"").Append(E(v)).Append("\"><td><span class=\"tag\">").Append(E(v)).Append("</span></td><td class=\"num\">")
+                .Append(Number(t.Execs)).Append("</td><td class=\"num\">").Append(Mean(t.Leaves, t.Execs)).Append("</td><td class=\"num\" data-table-pages>")
+                .Append(Mean(t.Pages, t.Execs)).Append("</td><td class=\"num\">").Append(Mean(t.Bytes / (1024.0 * 1024.0), t.Execs)).Append("</td></tr>\n");
+        }
+
+        o.Append("</tbody></table></section>\n");
+    }
+
+    private static string Mean(double total, long n) => (total / n).ToString("N1", CultureInfo.InvariantCulture);
 
     private const string FilterScript = """
         (function () {

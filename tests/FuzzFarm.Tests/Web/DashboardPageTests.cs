@@ -101,3 +101,28 @@ public sealed class DashboardPageTests
         Assert.DoesNotContain(Hostile, html, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The dashboard's fragmentation table: per version, the machines' sums divided by their executions.</summary>
+public sealed class DashboardFragmentationTests
+{
+    [Fact]
+    public void Fragmentation_IsPerVersionPerExecution_FromTheMachinesSums()
+    {
+        var campaign = new CampaignStatus
+        {
+            Name = "c", State = "finished",
+            Machines =
+            [
+                new MachineStatus { Key = "c/realm-v2/strict/0-a", FragmentationExecutions = 10, TablePages = 20, BlockBytesLost = 10L << 21, Leaves = 5_120 },
+                new MachineStatus { Key = "c/realm-v2/adversarial/0-a", FragmentationExecutions = 30, TablePages = 100, BlockBytesLost = 30L << 21, Leaves = 15_360 },
+                new MachineStatus { Key = "c/canary/strict/0-a", FragmentationExecutions = 0, TablePages = 7 },
+            ],
+        };
+        var html = DashboardPage.Render(new DashboardSnapshot(new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero), [campaign], []));
+        Assert.Contains("<table id=\"fragmentation\">", html, StringComparison.Ordinal);
+        // realm-v2: 40 executions, 120 pages (3.0 per execution), 40 × 2 MiB (2.0 MiB), 20,480 leaves (512.0).
+        Assert.Contains("<tr data-version=\"realm-v2\"><td><span class=\"tag\">realm-v2</span></td><td class=\"num\">40</td><td class=\"num\">512.0</td>" +
+            "<td class=\"num\" data-table-pages>3.0</td><td class=\"num\">2.0</td></tr>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-version=\"canary\"", html, StringComparison.Ordinal); // no executions to divide by
+    }
+}
