@@ -37,6 +37,7 @@ public sealed partial class Kernel
     private bool _finalized;
     private bool _sysBbml2;
     private bool _pageAllocAvailable;
+    private bool _slabAvailable;
     private bool _kfenceEarlyInit;
     private bool _kfencePoolSet;
     private bool _kfenceReady;
@@ -86,7 +87,7 @@ public sealed partial class Kernel
     {
         _phase = BootPhase.EarlyParam;
         _isRealmWorld = _requiresBbml2 = _capBitBbml2 = _finalized = _sysBbml2 = false;
-        _pageAllocAvailable = _kfencePoolSet = _kfenceReady = _mapMemDone = _repainted = _swiotlbDone = false;
+        _pageAllocAvailable = _slabAvailable = _kfencePoolSet = _kfenceReady = _mapMemDone = _repainted = _swiotlbDone = false;
         _kfenceEarlyInit = _config.Kfence == KfenceMode.Early;
         _online = _mmuOn = _attempted = 1UL;
         _ttbr1Reserved = 0;
