@@ -116,7 +116,7 @@ public sealed partial class Kernel
             LockOrderChecker.OnTaskSplit(this, Point.RangeSplitToPtes);
             _writePoint = Point.RangeSplitToPtes;
             var s = Off(start);
-            var e = Math.Min(Off(end - 1), _config.RamBytes - 1) + 1;
+            var e = Math.Min(Off(end - 1), MappedRamEnd - 1) + 1;
             SplitLevelInRange(s, e, Level.Pud, cont: false);
             SplitLevelInRange(s, e, Level.Pmd, cont: true);
             SplitLevelInRange(s, e, Level.Pmd, cont: false);
