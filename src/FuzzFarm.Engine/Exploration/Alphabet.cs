@@ -165,6 +165,6 @@ public sealed class Alphabet
 /// <summary>One call of the alphabet: operation, first page, page count, enable flag.</summary>
 public readonly record struct CallTemplate(CallOp Op, uint Page, ushort Pages, bool Enable)
 {
-    public override string ToString() =>
+    public override string ToString() => Op == CallOp.ArchAddMemory ? "arch_add_memory()" :
         $"{TraceNames.Op(Op)}(ram+0x{(ulong)Page * Units.PAGE_SIZE:x}{(Pages > 1 ? $", {Pages} pages" : "")}{(TraceNames.TakesEnable(Op) ? $", enable={(Enable ? 1 : 0)}" : "")})";
 }
