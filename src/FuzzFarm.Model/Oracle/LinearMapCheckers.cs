@@ -106,7 +106,7 @@ internal static class RepaintIncompleteChecker
 
     public static void AfterRepaint(Kernel k)
     {
-        if (k.RequiresBbml2State && !k.SystemBbml2 && MapQueries.AnyBlockOutsideAlias(k, 0, k.Config.RamBytes))
+        if (k.RequiresBbml2State && !k.SystemBbml2 && MapQueries.AnyBlockOutsideAlias(k, 0, k.MappedRamEnd))
             k.Report(Invariant.RepaintIncomplete, Point.None, BlockLeaf);
     }
 
