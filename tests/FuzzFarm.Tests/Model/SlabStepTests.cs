@@ -68,6 +68,22 @@ public sealed class SlabStepTests
     }
 
     [Fact]
+    public void AResumedCall_ReplaysTheSlabReadItLogged_InsteadOfReadingAgain()
+    {
+        var machine = new Machine(M.AllBbml2, new ReadsSlab());
+        var reads = new Reads(machine.Kernel);
+        machine.Kernel.Observer = reads;
+        machine.RunPrefixOnly([M.Phase(BootPhase.Runtime), M.Call(1, CallOp.SetMemoryRo, M.InPud, stop: StopSpec.AtPoint(Point.MutexLock))]);
+        Assert.Equal(1, machine.Kernel.ActiveTasks(new ActiveTask[Kernel.MaxTasks])); // parked at mutex_lock
+        machine.Advance([MachineEvent.RunTask(1)], 2);
+        Assert.Equal(0, machine.Kernel.ActiveTasks(new ActiveTask[Kernel.MaxTasks]));
+
+        // Logged once, live, before the stop; the resumed run replays it from the task's log (no second live read).
+        Assert.Equal(2, reads.Seen.Count(r => r == "Runtime:t1:slab_is_available=1")); // the linear alias's split, then the vmalloc one
+        Assert.Equal(reads.Seen.Count(r => r.Contains("page_alloc_available", StringComparison.Ordinal)), reads.Seen.Count(r => r.Contains("slab", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void SlabState_IsInTheStateHashAndInSnapshots()
     {
         var events = new[] { M.Phase(BootPhase.MemblockFreeAll) };
