@@ -40,4 +40,39 @@ public sealed class AlphabetRevision3Tests
         Assert.False(Offers(added, IsAdd));
         Assert.True(Offers(added, IsHot));
     }
+
+    [Fact]
+    public void EventGen_DrawsFolios_TheHotAdd_AndHotAddedPages_OnlyWhereTheMachineHasThem()
+    {
+        var ctx = new MutationContext(Rich, new InMemoryCorpus());
+        var rng = new Prng(0x18_0007UL);
+        int adds = 0, zaps = 0, hot = 0;
+        for (var i = 0; i < 3000; i++)
+        {
+            var ev = EventGen.Call(ref rng, ctx);
+            if (ev.Op == CallOp.ArchAddMemory)
+            {
+                adds++;
+                Assert.Equal((0u, (ushort)0), (ev.Page, ev.Pages));
+            }
+
+            if (TraceNames.IsGmemOp(ev.Op))
+            {
+                zaps++;
+                Assert.True(EventValidator.IsFolio(ev.Page, ev.Pages), $"not a folio: {ev}");
+            }
+
+            if (TraceNames.TakesRange(ev.Op) && ev.Page >= ctx.RamPages) hot++;
+        }
+
+        Assert.True(adds > 0 && zaps > 0 && hot > 0, $"adds {adds}, folio ops {zaps}, hot-added pages {hot}");
+
+        var plain = new MutationContext(Plain, new InMemoryCorpus());
+        var prng = new Prng(0x18_0007UL);
+        for (var i = 0; i < 3000; i++)
+        {
+            var ev = EventGen.Call(ref prng, plain);
+            Assert.True((int)ev.Op < TraceNames.Revision1OpCount && ev.Page + ev.Pages <= plain.RamPages, $"{ev}");
+        }
+    }
 }
