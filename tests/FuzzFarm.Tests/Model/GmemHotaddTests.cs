@@ -77,6 +77,11 @@ public sealed class GmemHotaddTests
         var early = new Machine(config, M.V("realm-v2"));
         var summary = early.Run([M.Phase(BootPhase.KfenceInit), M.Call(1, CallOp.GmemFolioZapDirectMap, M.InPud - 4096, 1)]);
         Assert.NotEqual(Assumptions.None, summary.AssumptionsUsed);
+
+        // A realm guest has no EL2, so no KVM and no guest_memfd of its own: the same call there is no kernel caller.
+        var realm = new Machine(config.With(realm: true), M.V("realm-v2"));
+        var inRealm = realm.Run([M.Phase(BootPhase.Runtime), M.Call(1, CallOp.GmemFolioZapDirectMap, M.InPud - 4096, 1)]);
+        Assert.Equal(Assumptions.NoKnownCaller, inRealm.AssumptionsUsed);
     }
 
     [Fact]
