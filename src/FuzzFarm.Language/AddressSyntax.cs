@@ -3,7 +3,7 @@ using FuzzFarm.Model;
 namespace FuzzFarm.Language;
 
 /// <summary>
-/// Call addresses: <c>ram+OFF</c>, <c>kalias+OFF</c>, <c>kfence+OFF</c>, <c>swiotlb+OFF</c> or an absolute
+/// Call addresses: <c>ram+OFF</c>, <c>kalias+OFF</c>, <c>kfence+OFF</c>, <c>swiotlb+OFF</c>, <c>hotadd+OFF</c> or an absolute
 /// linear-map address. Region-relative forms keep traces readable and keep meaning when a region moves.
 /// </summary>
 internal static class AddressSyntax
@@ -15,6 +15,7 @@ internal static class AddressSyntax
         if (m.Kfence != KfenceMode.Off && Inside(offset, m.KfencePoolOffset, m.KfencePoolSize))
             return "kfence+" + TraceSyntax.Hex(offset - m.KfencePoolOffset);
         if (Inside(offset, m.KaliasOffset, m.KaliasSize)) return "kalias+" + TraceSyntax.Hex(offset - m.KaliasOffset);
+        if (offset >= m.RamBytes) return "hotadd+" + TraceSyntax.Hex(offset - m.RamBytes);
         return "ram+" + TraceSyntax.Hex(offset);
     }
 
@@ -26,9 +27,9 @@ internal static class AddressSyntax
         if (plus < 0)
         {
             if (!TraceSyntax.TryParseNumber(text, out var va)) throw new TraceProblem($"addr: bad number '{text}'");
-            if (va < Units.PAGE_OFFSET || va - Units.PAGE_OFFSET >= m.RamBytes)
+            if (va < Units.PAGE_OFFSET || va - Units.PAGE_OFFSET >= m.RamBytes + m.HotaddBytes)
                 throw new TraceProblem($"addr: {text} is outside RAM (the linear map is {TraceSyntax.Hex(Units.PAGE_OFFSET)}"
-                    + $" + {Units.FormatSize(m.RamBytes)})");
+                    + $" + {Units.FormatSize(m.RamBytes + m.HotaddBytes)})");
             offset = va - Units.PAGE_OFFSET;
         }
         else
@@ -52,7 +53,10 @@ internal static class AddressSyntax
             "swiotlb" when m.SwiotlbSize == 0 =>
                 throw new TraceProblem($"addr: {text}: the machine has no swiotlb bounce buffer"),
             "swiotlb" => (m.SwiotlbOffset, m.SwiotlbSize, "the swiotlb bounce buffer"),
-            _ => throw new TraceProblem($"addr: unknown region '{region}' (expected ram, kalias, kfence or swiotlb)"),
+            "hotadd" when m.HotaddBytes == 0 =>
+                throw new TraceProblem($"addr: {text}: the machine has no hot-add RAM (no hotadd= key)"),
+            "hotadd" => (m.RamBytes, m.HotaddBytes, "the hot-add RAM"),
+            _ => throw new TraceProblem($"addr: unknown region '{region}' (expected ram, kalias, kfence, swiotlb or hotadd)"),
         };
         if (!TraceSyntax.TryParseSize(offsetText, out var offset)) throw new TraceProblem($"addr: bad number '{offsetText}'");
         if (offset >= size)

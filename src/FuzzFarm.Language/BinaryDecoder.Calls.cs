@@ -17,7 +17,7 @@ public static partial class BinaryDecoder
 
         private void Call()
         {
-            var op = (CallOp)(Next() % TraceNames.OpCount);
+            var op = (CallOp)(Next() % _opCount);
             var flags = Next();
             var shape = Next();
             var param = (uint)(Next() | (Next() << 8));
@@ -29,7 +29,8 @@ public static partial class BinaryDecoder
             var cpu = _validator.Phase < BootPhase.SmpInit ? (byte)0 : (byte)((flags >> 2) % _m.Cpus);
             var page = Address(shape, param);
             op = Repair(op, ref page, ref pages, ref enable, param);
-            if (op != CallOp.KfenceInitLate) pages = (ushort)Math.Min(pages, _ramPages - page);
+            if (TraceNames.TakesRange(op)) pages = (ushort)Math.Min(pages, PageLimit - page);
+            if (TraceNames.IsGmemOp(op)) Folio(ref page, ref pages);
             Emit(MachineEvent.Call(NewLabel(), cpu, context, op, page, pages, enable, stop));
         }
 
@@ -60,6 +61,17 @@ public static partial class BinaryDecoder
                 case CallOp.SetDirectMapInvalidNoflush or CallOp.SetDirectMapDefaultNoflush:
                     pages = 1;
                     break;
+                case CallOp.GmemFolioZapDirectMap when !_m.GuestMemfd:
+                    pages = 1;
+                    return CallOp.SetDirectMapInvalidNoflush;
+                case CallOp.GmemFolioRestoreDirectMap when !_m.GuestMemfd:
+                    enable = true;
+                    return CallOp.SetDirectMapValidNoflush;
+                case CallOp.ArchAddMemory:
+                    if (_hotaddPages == 0 || _validator.HotaddCalled || !Reach(BootPhase.Finalize)) return CallOp.SetMemoryValid; // keeps the flags' enable bit
+                    page = 0;
+                    pages = 0;
+                    break;
                 case CallOp.SetMemoryRo or CallOp.SetMemoryRw or CallOp.SetMemoryX or CallOp.SetMemoryNx
                     when pages > MaxVmallocPages:
                     // A vmalloc area of module or BPF size: with rodata_full every backing page is a call of its own,
@@ -70,6 +82,17 @@ public static partial class BinaryDecoder
 
             if (!TraceNames.TakesEnable(op)) enable = false;
             return op;
+        }
+
+        /// <summary>Pages a range may reach: RAM, and the hot-add RAM once an arch_add_memory event added it.</summary>
+        private readonly uint PageLimit => _ramPages + (_validator.HotaddCalled ? _hotaddPages : 0);
+
+        /// <summary>A guest_memfd folio: a power-of-two page count, the first page aligned to it, inside the limit.</summary>
+        private readonly void Folio(ref uint page, ref ushort pages)
+        {
+            pages = (ushort)(1 << System.Numerics.BitOperations.Log2(Math.Max(pages, (ushort)1)));
+            page -= page % pages;
+            while (page + pages > PageLimit) pages >>= 1; // halving keeps the page aligned
         }
 
         /// <summary>A page index inside RAM in one of the shapes of the layout notes.</summary>
@@ -84,11 +107,12 @@ public static partial class BinaryDecoder
                 3 when _m.Kfence != KfenceMode.Off => Region(_m.KfencePoolOffset, _m.KfencePoolSize, param),
                 3 => ContGroup(hi, param),
                 4 => Region(_m.KaliasOffset, _m.KaliasSize, param),
-                5 => ((ulong)param * _ramPages >> 16) + hi,
+                5 => ((ulong)param * PageLimit >> 16) + hi,
                 6 when _m.SwiotlbSize != 0 => Region(_m.SwiotlbOffset, _m.SwiotlbSize, param),
-                _ => ((hi << 16) | param) % _ramPages,
+                6 when _validator.HotaddCalled => Region(_m.RamBytes, _m.HotaddBytes, param),
+                _ => ((hi << 16) | param) % PageLimit,
             };
-            return (uint)Math.Min(page, _ramPages - 1);
+            return (uint)Math.Min(page, PageLimit - 1);
         }
 
         private readonly ulong BlockBoundary(uint hi, uint param)

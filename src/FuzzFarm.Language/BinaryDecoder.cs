@@ -15,7 +15,8 @@
 //   0xff      (  1/256)  literal   exact fields, BinaryEncoder's form (see BinaryDecoder.Literal.cs)
 //
 // Operands:
-//   op     CallOp = op % 14 (enum order, the kernel names of TraceNames)
+//   op     CallOp = op % 14 (enum order, the kernel names of TraceNames); on a machine with gmem=on or hotadd=
+//          op % 17 (the revision-3 operations guest_memfd zap/restore and arch_add_memory too)
 //   flags  bit 0: atomic context; bit 1: enable; bits 2-7: cpu = (flags >> 2) % cpus (cpu 0 before smp-init)
 //   shape  bits 0-2 choose the address shape, bits 3-7 ("hi") refine it; param = param-lo | param-hi << 8:
 //            0 block boundary ± a page: block = 2M, 32M, 1G or 64K by hi & 3; boundary = param % blocks;
@@ -24,9 +25,10 @@
 //            2 inside a 64 KiB contiguous group: group param % groups, page hi % 16 of it
 //            3 inside the KFENCE pool: pool page param % pool pages (shape 2 without KFENCE)
 //            4 inside the kernel alias: alias page param % alias pages
-//            5 anywhere: page param * ram pages / 65536 + hi
-//            6 inside the swiotlb bounce buffer (shape 7 without one)
-//            7 raw page index (hi << 16 | param) % ram pages
+//            5 anywhere: page param * ram pages / 65536 + hi (ram pages: with the hot-add RAM once added)
+//            6 inside the swiotlb bounce buffer; without one, inside the hot-add RAM once it is added
+//              (else shape 7)
+//            7 raw page index (hi << 16 | param) % ram pages (likewise)
 //   pages  0-127: 1, 128-175: 16, 176-207: 512, 208-239: 2..33, 240-255: a table of edge counts;
 //          clamped so that the range ends inside RAM
 //   stop   0-95: none, 96-223: stop at Points.Preemptible[(b - 96) % n], 224-255: after b - 223 points
@@ -43,6 +45,9 @@
 //     with KFENCE their page is moved into the pool; kfence_init_late without kfence=late and
 //     __kernel_map_pages without dpa=on become set_memory_valid;
 //   - one-page operations get pages = 1 and enable is cleared for operations that take none;
+//   - guest_memfd operations without gmem=on become set_direct_map_invalid/valid_noflush; with it their range
+//     becomes a folio (pages rounded down to a power of two, the page aligned down to it);
+//   - arch_add_memory without hotadd=, a second time, or when finalize cannot be reached becomes set_memory_valid;
 //   - set_memory_ro/rw/x/nx (a vmalloc area, one linear-alias call per backing page) get at most 32 pages.
 // Every event still passes through EventValidator; one that would not (a literal with bad fields, or a repair
 // this decoder lacks) is dropped, so validity never depends on the repairs being complete.
@@ -108,6 +113,8 @@ public static partial class BinaryDecoder
         private readonly Span<byte> _labels;
         private readonly int _limit;
         private readonly uint _ramPages;
+        private readonly uint _hotaddPages;
+        private readonly int _opCount;
         private EventValidator _validator;
         private int _position;
         private int _labelCount;
@@ -120,6 +127,10 @@ public static partial class BinaryDecoder
             _labels = labels;
             _limit = Math.Min(MaxEvents, destination.Length);
             _ramPages = (uint)(machine.RamBytes / Units.PAGE_SIZE);
+            _hotaddPages = (uint)(machine.HotaddBytes / Units.PAGE_SIZE);
+
+            // Revision-3 operations only on machines with revision-3 keys: every other machine decodes bytes as before.
+            _opCount = machine.GuestMemfd || machine.HotaddBytes != 0 ? TraceNames.OpCount : TraceNames.Revision1OpCount;
             _validator = new EventValidator(machine);
         }
 

@@ -16,7 +16,7 @@ namespace FuzzFarm.Language;
 public sealed class EventProgram : IEquatable<EventProgram>
 {
     /// <summary>The trace format revision this library reads and writes (the <c>fuzzfarm-trace</c> header).</summary>
-    public const int CurrentRevision = 2;
+    public const int CurrentRevision = 3;
 
     /// <summary>Most events a program may hold.</summary>
     public const int MaxEvents = 4096;

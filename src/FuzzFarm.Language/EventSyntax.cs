@@ -10,9 +10,10 @@ internal static class EventSyntax
     public static bool IsEventKeyword(string keyword) =>
         keyword is "phase" or "cpu-up" or "cpu-down" or "call" or "step" or "run";
 
-    /// <summary>True when the event needs a name that revision 2 added (an operation or a stop point).</summary>
-    public static bool NeedsRevision2(in MachineEvent ev) =>
-        (ev.Kind == EventKind.Call && TraceNames.OpRevision(ev.Op) >= 2) || (ev.Stop.Kind == StopKind.AtPoint && TraceNames.PointRevision(ev.Stop.At) >= 2);
+    /// <summary>The lowest format revision that has every name the event uses (an operation or a stop point).</summary>
+    public static int Revision(in MachineEvent ev) => Math.Max(
+        ev.Kind == EventKind.Call ? TraceNames.OpRevision(ev.Op) : 1,
+        ev.Stop.Kind == StopKind.AtPoint ? TraceNames.PointRevision(ev.Stop.At) : 1);
 
     public static string Format(in MachineEvent ev, MachineConfig m)
     {
@@ -41,7 +42,7 @@ internal static class EventSyntax
     {
         sb.Append("call t").Append(TraceSyntax.Dec(ev.Task)).Append(" cpu=").Append(TraceSyntax.Dec(ev.Cpu));
         sb.Append(ev.Context == CallContext.Atomic ? " ctx=atomic " : " ctx=task ").Append(TraceNames.Op(ev.Op));
-        if (ev.Op != CallOp.KfenceInitLate)
+        if (TraceNames.TakesRange(ev.Op))
         {
             sb.Append(" addr=").Append(AddressSyntax.Format(m, ev.Page));
             if (ev.Pages != 1) sb.Append(" pages=").Append(TraceSyntax.Dec(ev.Pages));
@@ -113,10 +114,11 @@ internal static class EventSyntax
         };
         uint page = 0;
         ushort pages = 0;
-        if (op == CallOp.KfenceInitLate)
+        if (!TraceNames.TakesRange(op))
         {
-            fields.Forbid("addr", "kfence_init_late works on the whole late pool");
-            fields.Forbid("pages", "kfence_init_late works on the whole late pool");
+            var why = op == CallOp.ArchAddMemory ? "arch_add_memory maps the machine's whole hotadd= range" : "kfence_init_late works on the whole late pool";
+            fields.Forbid("addr", why);
+            fields.Forbid("pages", why);
         }
         else
         {

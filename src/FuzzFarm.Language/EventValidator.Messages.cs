@@ -37,7 +37,7 @@ public partial struct EventValidator
             EventViolation.UnknownContext => $"unknown call context {(int)ev.Context}",
             EventViolation.PagesOutOfRange => $"{what}: pages={ev.Pages} is out of range 1..{MachineEvent.MaxPages}",
             EventViolation.OutsideRam =>
-                $"{what}: range {Address(ev.Page)} + {ev.Pages} pages is outside RAM ({Units.FormatSize(m.RamBytes)})",
+                $"{what}: range {Address(ev.Page)} + {ev.Pages} pages is outside RAM ({Units.FormatSize(m.RamBytes + m.HotaddBytes)})",
             EventViolation.KfenceInitLateRange => "kfence_init_late takes no address and no page count",
             EventViolation.KfenceOff => $"{what} needs kfence=early or kfence=late (the machine has kfence=off)",
             EventViolation.OutsideKfencePool => $"{what}: address {Address(ev.Page)} is outside the KFENCE pool "
@@ -52,6 +52,15 @@ public partial struct EventValidator
                 $"{what} takes no enable flag (only set_memory_valid, set_direct_map_valid_noflush, __kernel_map_pages)",
             EventViolation.BadStop => $"{what}: bad stop condition {Stop(ev.Stop)}",
             EventViolation.StopNotAllowed => $"{what} takes no stop condition",
+            EventViolation.GmemOff => $"{what} needs gmem=on (guest_memfd without direct map)",
+            EventViolation.NotAFolio =>
+                $"{what}: {Address(ev.Page)} + {ev.Pages} pages is not a folio (a power-of-two page count, aligned to its size)",
+            EventViolation.HotaddOff => "arch_add_memory needs hotadd=SIZE (the machine has no hot-add RAM)",
+            EventViolation.ArchAddMemoryRange => "arch_add_memory takes no address and no page count",
+            EventViolation.ArchAddMemoryBeforeFinalize => $"arch_add_memory needs phase finalize (the machine is at {at})",
+            EventViolation.ArchAddMemoryTwice => "arch_add_memory: the machine's hot-add RAM is already added",
+            EventViolation.HotaddRamNotAdded =>
+                $"{what}: range {Address(ev.Page)} + {ev.Pages} pages reaches the hot-add RAM before an arch_add_memory event",
             _ => $"violation {(int)violation}",
         };
     }

@@ -18,6 +18,7 @@ public partial struct EventValidator
 {
     private readonly MachineConfig _machine;
     private readonly ulong _ramPages;
+    private readonly ulong _hotaddPages;
     private LabelSet _labels;
 
     public EventValidator(MachineConfig machine)
@@ -25,6 +26,7 @@ public partial struct EventValidator
         ArgumentNullException.ThrowIfNull(machine);
         _machine = machine;
         _ramPages = machine.RamBytes / Units.PAGE_SIZE;
+        _hotaddPages = machine.HotaddBytes / Units.PAGE_SIZE;
         Phase = BootPhase.EarlyParam;
     }
 
@@ -36,6 +38,9 @@ public partial struct EventValidator
 
     /// <summary>Number of task labels defined so far.</summary>
     public int TaskCount { get; private set; }
+
+    /// <summary>An earlier event hot-added the machine's hotadd= RAM (<c>arch_add_memory</c>): ranges may reach into it.</summary>
+    public bool HotaddCalled { get; private set; }
 
     public readonly MachineConfig Machine => _machine ?? throw new InvalidOperationException("EventValidator needs a machine");
 
@@ -64,6 +69,7 @@ public partial struct EventValidator
     {
         Count++;
         if (ev.Kind == EventKind.Phase) Phase = ev.Phase;
+        if (ev.Kind == EventKind.Call && ev.Op == CallOp.ArchAddMemory) HotaddCalled = true;
         if (ev.StartsTask)
         {
             _labels[ev.Task >> 6] |= 1UL << (ev.Task & 63);
@@ -132,8 +138,17 @@ public partial struct EventValidator
             return Phase < BootPhase.Finalize ? EventViolation.KfenceInitLateBeforeFinalize : EventViolation.None;
         }
 
+        if (ev.Op == CallOp.ArchAddMemory)
+        {
+            if (ev.Page != 0 || ev.Pages != 0) return EventViolation.ArchAddMemoryRange;
+            if (_hotaddPages == 0) return EventViolation.HotaddOff;
+            if (HotaddCalled) return EventViolation.ArchAddMemoryTwice;
+            return Phase < BootPhase.Finalize ? EventViolation.ArchAddMemoryBeforeFinalize : EventViolation.None;
+        }
+
         if (ev.Pages is 0 or > MachineEvent.MaxPages) return EventViolation.PagesOutOfRange;
-        if ((ulong)ev.Page + ev.Pages > _ramPages) return EventViolation.OutsideRam;
+        if ((ulong)ev.Page + ev.Pages > _ramPages + _hotaddPages) return EventViolation.OutsideRam;
+        if ((ulong)ev.Page + ev.Pages > _ramPages && !HotaddCalled) return EventViolation.HotaddRamNotAdded;
         switch (ev.Op)
         {
             case CallOp.KfenceProtect or CallOp.KfenceUnprotect:
@@ -146,10 +161,16 @@ public partial struct EventValidator
                     ? EventViolation.KernelMapPagesBeforeMemblockFreeAll : EventViolation.None;
             case CallOp.SetDirectMapInvalidNoflush or CallOp.SetDirectMapDefaultNoflush:
                 return ev.Pages != 1 ? EventViolation.SinglePageOnly : EventViolation.None;
+            case CallOp.GmemFolioZapDirectMap or CallOp.GmemFolioRestoreDirectMap:
+                if (!_machine.GuestMemfd) return EventViolation.GmemOff;
+                return IsFolio(ev.Page, ev.Pages) ? EventViolation.None : EventViolation.NotAFolio;
             default:
                 return EventViolation.None;
         }
     }
+
+    /// <summary>A folio: a power-of-two number of pages, naturally aligned (RAM starts 1 GiB-aligned, so offsets align as addresses do).</summary>
+    public static bool IsFolio(uint page, ushort pages) => pages != 0 && (pages & (pages - 1)) == 0 && page % pages == 0;
 
     private readonly bool InKfencePool(uint page)
     {

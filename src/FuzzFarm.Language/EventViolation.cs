@@ -36,4 +36,13 @@ public enum EventViolation : byte
     EnableNotAllowed,
     BadStop,
     StopNotAllowed,
+
+    // Revision 3.
+    GmemOff,
+    NotAFolio,
+    HotaddOff,
+    ArchAddMemoryRange,
+    ArchAddMemoryBeforeFinalize,
+    ArchAddMemoryTwice,
+    HotaddRamNotAdded,
 }

@@ -62,6 +62,8 @@ internal static class MachineSyntax
         if (m.SwiotlbOffset != 0 || m.SwiotlbSize != 0)
             sb.Append(" swiotlb=").Append(FormatRange(m.SwiotlbOffset, m.SwiotlbSize));
         if (m.ItsSize != 0) sb.Append(" its=").Append(FormatRange(m.ItsOffset, m.ItsSize));
+        if (m.GuestMemfd) sb.Append(" gmem=on");
+        if (m.HotaddBytes != 0) sb.Append(" hotadd=").Append(Units.FormatSize(m.HotaddBytes));
         return sb.ToString();
     }
 
@@ -72,15 +74,19 @@ internal static class MachineSyntax
         return values.All(v => v == values[0]) ? values[0] : string.Join(",", values);
     }
 
-    /// <summary>True when the machine line needs a revision-2 key (<c>midr</c>, <c>bbm</c>).</summary>
-    public static bool NeedsRevision2(MachineConfig m)
+    /// <summary>
+    /// The lowest revision whose keys write the machine line: 3 with <c>gmem</c> or <c>hotadd</c>, 2 with <c>midr</c> or
+    /// <c>bbm</c>, else 1.
+    /// </summary>
+    public static int Revision(MachineConfig m)
     {
+        if (m.GuestMemfd || m.HotaddBytes != 0) return 3;
         for (var i = 0; i < m.Cpus; i++)
         {
-            if (!m.Cpu(i).IsImplied) return true;
+            if (!m.Cpu(i).IsImplied) return 2;
         }
 
-        return false;
+        return 1;
     }
 
     private static string FormatMask(bool[] mask)
@@ -131,12 +137,19 @@ internal static class MachineSyntax
         var pool = Range(fields, "kfence-pool", (_defaults.KfencePoolOffset, _defaults.KfencePoolSize), allowNone: false);
         var swiotlb = Range(fields, "swiotlb", (0, 0), allowNone: true);
         var its = Range(fields, "its", (0, 0), allowNone: true);
+        var gmemText = fields.Take("gmem");
+        var hotaddText = fields.Take("hotadd");
+        if (revision < 3 && (gmemText is not null || hotaddText is not null))
+            throw new TraceProblem($"{(gmemText is not null ? "gmem" : "hotadd")}: needs format revision 3 (the header says {revision})");
+        var gmem = gmemText is not null && (Array.IndexOf(_onOff, gmemText) is var g and >= 0
+            ? g == 1 : throw new TraceProblem($"gmem: unknown value '{gmemText}' (expected off|on)"));
+        var hotadd = hotaddText is null or "none" ? 0 : TraceSyntax.ParseSize("hotadd", hotaddText);
         fields.EnsureConsumed();
         try
         {
             return new MachineConfig(
                 specs, ram, rodata, dpa, kfence, realm, bringup, walker, bootCpus, kalias.Offset, kalias.Size,
-                pool.Offset, pool.Size, swiotlb.Offset, swiotlb.Size, its.Offset, its.Size);
+                pool.Offset, pool.Size, swiotlb.Offset, swiotlb.Size, its.Offset, its.Size, gmem, hotadd);
         }
         catch (MachineConfigException e)
         {

@@ -23,13 +23,23 @@ public static class TraceNames
         "set_direct_map_invalid_noflush", "set_direct_map_default_noflush", "set_direct_map_valid_noflush",
         "set_memory_decrypted", "set_memory_encrypted", "kfence_protect", "kfence_unprotect", "__kernel_map_pages",
         "kfence_init_late",
+        "kvm_gmem_folio_zap_direct_map", "kvm_gmem_folio_restore_direct_map", "arch_add_memory",
     ];
 
     /// <summary>Number of <see cref="CallOp"/> values the format knows.</summary>
-    public const int OpCount = 14;
+    public const int OpCount = 17;
 
-    /// <summary>The format revision that added an operation's name (1 for the original fourteen).</summary>
-    public static int OpRevision(CallOp op) => (int)op < 14 ? 1 : 2;
+    /// <summary>The operations of revisions 1 and 2 (the binary decoder's choice on machines without revision-3 keys).</summary>
+    public const int Revision1OpCount = 14;
+
+    /// <summary>The format revision that added an operation's name (1 for the original fourteen, 3 for guest_memfd and hot-add).</summary>
+    public static int OpRevision(CallOp op) => (int)op < Revision1OpCount ? 1 : 3;
+
+    /// <summary>False for the operations that take no address and no page count (they work on a region the machine names).</summary>
+    public static bool TakesRange(CallOp op) => op is not (CallOp.KfenceInitLate or CallOp.ArchAddMemory);
+
+    /// <summary>The guest_memfd folio operations (revision 3; they need <c>gmem=on</c> and a folio-sized range).</summary>
+    public static bool IsGmemOp(CallOp op) => op is CallOp.GmemFolioZapDirectMap or CallOp.GmemFolioRestoreDirectMap;
 
     /// <summary>The format revision that added a preemption point's name (1 up to <c>cpu_mmu_off</c>).</summary>
     public static int PointRevision(Point point) => point <= Point.LazyMmu ? 1 : 2;

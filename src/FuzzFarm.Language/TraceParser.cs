@@ -162,6 +162,9 @@ public static class TraceParser
             if (!EventSyntax.IsEventKeyword(tokens[0])) throw new TraceProblem($"unknown keyword '{tokens[0]}'");
             if (_machine is null) throw new TraceProblem("missing machine line before the first event");
             var ev = EventSyntax.Parse(tokens, _machine);
+            var needs = EventSyntax.Revision(ev);
+            if (needs > _revision)
+                throw new TraceProblem($"{(ev.Kind == EventKind.Call ? TraceNames.Op(ev.Op) : tokens[0])}: needs format revision {needs} (the header says {_revision})");
             var problem = _validator.Accept(ev);
             if (problem is not null) throw new TraceProblem(problem);
             _events.Add(ev);

@@ -60,13 +60,9 @@ public static class TraceWriter
     public static int NeededRevision(EventProgram program)
     {
         ArgumentNullException.ThrowIfNull(program);
-        if (MachineSyntax.NeedsRevision2(program.Machine)) return 2;
-        foreach (var ev in program.Events)
-        {
-            if (EventSyntax.NeedsRevision2(ev)) return 2;
-        }
-
-        return 1;
+        var revision = MachineSyntax.Revision(program.Machine);
+        foreach (var ev in program.Events) revision = Math.Max(revision, EventSyntax.Revision(ev));
+        return revision;
     }
 
     private static string Seed(ulong seed) => seed.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -34,7 +34,10 @@ internal static partial class FarmCommands
     /// BBML2_NOABORT); a 4-CPU one whose CPU 3 lacks it and is held back from boot for hot-plug, with a late KFENCE
     /// pool; a realm with rodata=on and a realm with rodata=noalias (Z1, Z6), both with a swiotlb region and GIC ITS
     /// tables (the boot's own decrypts); debug_pagealloc with an early KFENCE pool (Z2, C's WARN storm); a 2-CPU one whose CPU 1 no allow-list
-    /// names but whose ID register says BBM level 3 while its hardware can still abort (bbml3 admits it, §9); and a swarm.
+    /// names but whose ID register says BBM level 3 while its hardware can still abort (bbml3 admits it, §9); a KVM host
+    /// (guest_memfd folios) with 1 GiB of hot-add RAM whose CPU 3 lacks BBML2_NOABORT and is held back for hot-plug (the
+    /// revision-3 callers next to a late CPU; a realm has no KVM, and the realm hot-add of open question 8 is a corpus
+    /// trace and a swarm draw); and a swarm.
     /// </summary>
     public static readonly string[] DefaultMachines =
     [
@@ -44,6 +47,7 @@ internal static partial class FarmCommands
         "cpus=2 bbml2=all ram=4G realm=on rodata=noalias swiotlb=0x40000000+4M its=0x50000000+64K",
         "cpus=2 bbml2=all ram=4G dpa=on kfence=early",
         "cpus=2 bbml2=0 ram=4G midr=neoverse-v3:r0p2,other:r0p0 bbm=2,3 bbml2-hw=0",
+        "cpus=4 bbml2=0,1,2 ram=4G boot-cpus=3 gmem=on hotadd=1G",
         "swarm",
     ];
 

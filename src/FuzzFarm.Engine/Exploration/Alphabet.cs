@@ -21,6 +21,7 @@ public sealed class Alphabet
         ArgumentNullException.ThrowIfNull(calls);
         ArgumentNullException.ThrowIfNull(contexts);
         Cpus = cpus;
+        RamPages = uint.MaxValue;
         Calls = calls;
         Contexts = contexts;
     }
@@ -30,6 +31,9 @@ public sealed class Alphabet
     /// (otherwise it runs to its end). CHESS's observation: most concurrency bugs need very few preempted tasks.
     /// </summary>
     public int MaxInFlight { get; }
+
+    /// <summary>Pages of the machine's RAM: a call reaching above it waits for arch_add_memory (set by <see cref="Default"/>).</summary>
+    public uint RamPages { get; init; }
 
     /// <summary>CPUs of the machine.</summary>
     public int Cpus { get; }
@@ -54,7 +58,22 @@ public sealed class Alphabet
         if (machine.Kfence == KfenceMode.Late) calls.Add(new(CallOp.KfenceInitLate, 0, 0, false));
         if (machine.DebugPagealloc) calls.Add(new(CallOp.KernelMapPages, page, 1, false));
         if (machine.Realm) calls.Add(new(CallOp.SetMemoryDecrypted, page, 1, false));
-        return new Alphabet(machine.Cpus, calls, [CallContext.Task, CallContext.Atomic]);
+
+        // Revision-3 machine keys bring their callers; a machine without them keeps the alphabet it had.
+        if (machine.GuestMemfd)
+        {
+            var folio = page - (page % ContPtePages); // a 64 KiB folio around the default page
+            calls.Add(new(CallOp.GmemFolioZapDirectMap, folio, (ushort)ContPtePages, false));
+            calls.Add(new(CallOp.GmemFolioRestoreDirectMap, folio, (ushort)ContPtePages, false));
+        }
+
+        if (machine.HotaddBytes != 0)
+        {
+            calls.Add(new(CallOp.ArchAddMemory, 0, 0, false));
+            calls.Add(new(machine.Realm ? CallOp.SetMemoryDecrypted : CallOp.SetMemoryRo, HotaddPage(machine), 1, false));
+        }
+
+        return new Alphabet(machine.Cpus, calls, [CallContext.Task, CallContext.Atomic]) { RamPages = (uint)(machine.RamBytes / Units.PAGE_SIZE) };
     }
 
     /// <summary>One page inside a 2 MiB block, outside the kernel alias and the KFENCE pool.</summary>
@@ -64,6 +83,15 @@ public sealed class Alphabet
         const ulong z3 = 0x4020_1000; // Z3's address: 1 GiB + 2 MiB + 4 KiB
         var offset = machine.RamBytes > z3 + Units.PMD_SIZE ? z3 : (8 * Units.PMD_SIZE) + Units.PAGE_SIZE;
         return (uint)(offset / Units.PAGE_SIZE);
+    }
+
+    private const uint ContPtePages = (uint)(Units.CONT_PTE_SIZE / Units.PAGE_SIZE);
+
+    /// <summary>One page inside the first 2 MiB of the hot-add RAM (a block when it is block-mapped), not its first.</summary>
+    public static uint HotaddPage(MachineConfig machine)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        return (uint)((machine.RamBytes + Units.PMD_SIZE + Units.PAGE_SIZE) / Units.PAGE_SIZE);
     }
 
     /// <summary>A one-line description (printed with every result: a proof is relative to it).</summary>
@@ -118,6 +146,8 @@ public sealed class Alphabet
                 {
                     if (c.Op == CallOp.KfenceInitLate && (state.Phase < BootPhase.Finalize || cpu != 0)) continue;
                     if (c.Op == CallOp.KernelMapPages && state.Phase < BootPhase.MemblockFreeAll) continue;
+                    if (c.Op == CallOp.ArchAddMemory && (state.Phase < BootPhase.Finalize || cpu != 0 || state.HotaddStarted)) continue;
+                    if (c.Pages != 0 && c.Page + c.Pages > RamPages && !state.HotaddStarted) continue;
                     foreach (var ctx in Contexts)
                         into.Add(MachineEvent.Call(label, cpu, ctx, c.Op, c.Page, c.Pages, c.Enable, stop));
                 }
@@ -135,6 +165,6 @@ public sealed class Alphabet
 /// <summary>One call of the alphabet: operation, first page, page count, enable flag.</summary>
 public readonly record struct CallTemplate(CallOp Op, uint Page, ushort Pages, bool Enable)
 {
-    public override string ToString() =>
+    public override string ToString() => Op == CallOp.ArchAddMemory ? "arch_add_memory()" :
         $"{TraceNames.Op(Op)}(ram+0x{(ulong)Page * Units.PAGE_SIZE:x}{(Pages > 1 ? $", {Pages} pages" : "")}{(TraceNames.TakesEnable(Op) ? $", enable={(Enable ? 1 : 0)}" : "")})";
 }

@@ -107,6 +107,7 @@ public sealed partial class Explorer
         private BootPhase _phase;
         private ulong _online;
         private ulong _mmuOn;
+        private bool _hotadd;
 
         public byte Watch { get; set; }
 
@@ -118,6 +119,7 @@ public sealed partial class Explorer
             _phase = kernel.Phase;
             _online = kernel.OnlineMask;
             _mmuOn = kernel.MmuOnMask;
+            _hotadd = kernel.HotaddStarted;
             WatchedActive = false;
             for (var i = 0; i < _count; i++)
             {
@@ -126,6 +128,6 @@ public sealed partial class Explorer
         }
 
         /// <summary>The last inspected state (a view of this inspector's arrays: valid until the next Inspect).</summary>
-        public StateSummary Summary() => new(_phase, _online, _mmuOn, _tasks.AsMemory(0, _count));
+        public StateSummary Summary() => new(_phase, _online, _mmuOn, _tasks.AsMemory(0, _count), _hotadd);
     }
 }

@@ -181,4 +181,9 @@ public sealed partial class Explorer
 }
 
 /// <summary>What the alphabet needs to know about a state: phase, CPUs and the tasks in flight.</summary>
-public readonly record struct StateSummary(BootPhase Phase, ulong Online, ulong MmuOn, ReadOnlyMemory<ActiveTask> Active);
+/// <param name="Phase">The boot phase reached.</param>
+/// <param name="Online">Online CPUs (bit i = CPU i).</param>
+/// <param name="MmuOn">CPUs with their MMU on.</param>
+/// <param name="Active">Tasks in flight.</param>
+/// <param name="HotaddStarted">The machine's arch_add_memory() call has started (no second one; its RAM may be named).</param>
+public readonly record struct StateSummary(BootPhase Phase, ulong Online, ulong MmuOn, ReadOnlyMemory<ActiveTask> Active, bool HotaddStarted = false);

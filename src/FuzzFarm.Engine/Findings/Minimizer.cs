@@ -148,7 +148,7 @@ public sealed class Minimizer
             [
                 ev with { Stop = StopSpec.None },
                 ev with { Context = CallContext.Task },
-                ev with { Pages = ev.Kind == EventKind.Call && ev.Op != CallOp.KfenceInitLate ? (ushort)1 : ev.Pages },
+                ev with { Pages = ev.Kind == EventKind.Call && TraceNames.TakesRange(ev.Op) ? (ushort)1 : ev.Pages },
                 ev with { Cpu = ev.Kind == EventKind.Call ? (byte)0 : ev.Cpu },
                 ev with { Enable = false },
             ];

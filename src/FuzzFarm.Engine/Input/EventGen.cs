@@ -20,6 +20,8 @@ public sealed class MutationContext
             if (op is CallOp.KfenceProtect or CallOp.KfenceUnprotect && machine.Kfence == KfenceMode.Off) continue;
             if (op == CallOp.KfenceInitLate && machine.Kfence != KfenceMode.Late) continue;
             if (op == CallOp.KernelMapPages && !machine.DebugPagealloc) continue;
+            if (TraceNames.IsGmemOp(op) && !machine.GuestMemfd) continue;
+            if (op == CallOp.ArchAddMemory && machine.HotaddBytes == 0) continue;
             ops.Add(op);
         }
 
@@ -32,7 +34,10 @@ public sealed class MutationContext
 
     public uint RamPages { get; }
 
-    /// <summary>Operations this machine can take (KFENCE, debug_pagealloc and late-KFENCE ones only when configured).</summary>
+    /// <summary>
+    /// Operations this machine can take (KFENCE, debug_pagealloc, late-KFENCE, guest_memfd and hot-add ones only when
+    /// configured, so machines without them draw from the same list as before).
+    /// </summary>
     public CallOp[] Ops { get; }
 
     /// <summary>Bytes scratch for the byte-level mutator (no allocation per execution).</summary>
@@ -128,6 +133,11 @@ public static class EventGen
         var cpu = (byte)rng.Below(ctx.Machine.Cpus);
         var atomic = rng.Chance(1, 4);
         var stop = rng.Chance(1, 2) ? Stop(ref rng) : StopSpec.None;
+
+        // Hot-added RAM (above the machine's RAM) is drawn only on machines that have it, after the draws above, so
+        // every other machine's stream is what it was. The call is valid once an arch_add_memory event came first.
+        if (ctx.Machine.HotaddBytes != 0 && rng.Chance(1, 3))
+            page = ctx.RamPages + (uint)rng.Below((int)(ctx.Machine.HotaddBytes / Units.PAGE_SIZE));
         return Conform(ctx, MachineEvent.Call(MachineEvent.MaxTaskLabel, cpu, atomic ? CallContext.Atomic : CallContext.Task, op,
             page, pages, rng.Chance(1, 2), stop), ref rng);
     }
@@ -140,7 +150,7 @@ public static class EventGen
         var pages = ev.Pages;
         switch (ev.Op)
         {
-            case CallOp.KfenceInitLate:
+            case CallOp.KfenceInitLate or CallOp.ArchAddMemory:
                 return ev with { Page = 0, Pages = 0, Enable = false };
             case CallOp.KfenceProtect or CallOp.KfenceUnprotect:
                 pages = 1;
@@ -157,8 +167,16 @@ public static class EventGen
         }
 
         if (pages == 0) pages = 1;
-        if (page >= ctx.RamPages) page = ctx.RamPages - 1;
-        pages = (ushort)Math.Min(pages, ctx.RamPages - page);
+        var limit = ctx.RamPages + (uint)(m.HotaddBytes / Units.PAGE_SIZE);
+        if (page >= limit) page = limit - 1;
+        pages = (ushort)Math.Min(pages, limit - page);
+        if (TraceNames.IsGmemOp(ev.Op))
+        {
+            // A folio: a power-of-two page count, the first page aligned to it.
+            pages = (ushort)(1 << System.Numerics.BitOperations.Log2(pages));
+            page -= page % pages;
+        }
+
         return ev with { Page = page, Pages = pages, Enable = ev.Enable && TraceNames.TakesEnable(ev.Op) };
     }
 

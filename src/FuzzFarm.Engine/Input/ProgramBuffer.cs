@@ -159,7 +159,7 @@ public sealed class ProgramBuffer
     {
         EventKind.CpuUp => BootPhase.SmpInit,
         EventKind.CpuDown => BootPhase.Finalize,
-        EventKind.Call when ev.Op == CallOp.KfenceInitLate => BootPhase.Finalize,
+        EventKind.Call when ev.Op is CallOp.KfenceInitLate or CallOp.ArchAddMemory => BootPhase.Finalize,
         EventKind.Call when ev.Op == CallOp.KernelMapPages && machine.DebugPagealloc => BootPhase.MemblockFreeAll,
         EventKind.Call when ev.Cpu != 0 => BootPhase.SmpInit,
         _ => BootPhase.EarlyParam,

@@ -1,3 +1,4 @@
+using FuzzFarm.Language;
 using FuzzFarm.Model;
 
 namespace FuzzFarm.Engine;
@@ -26,7 +27,7 @@ public sealed class ChangeArgument : IMutator
                     1 => ev with { Pages = EventGen.PageCount(ref rng) },
                     2 => ev with { Cpu = (byte)rng.Below(m.Cpus) },
                     3 => ev with { Context = ev.Context == CallContext.Task ? CallContext.Atomic : CallContext.Task },
-                    4 => ev with { Op = context.Ops[rng.Below(context.Ops.Length)], Pages = ev.Op == CallOp.KfenceInitLate ? (ushort)1 : ev.Pages },
+                    4 => ev with { Op = context.Ops[rng.Below(context.Ops.Length)], Pages = TraceNames.TakesRange(ev.Op) ? ev.Pages : (ushort)1 },
                     _ => ev with { Enable = !ev.Enable },
                 };
                 ev = EventGen.Conform(context, ev, ref rng);

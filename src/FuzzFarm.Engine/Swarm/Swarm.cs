@@ -4,7 +4,7 @@ namespace FuzzFarm.Engine;
 
 /// <summary>
 /// Swarm testing (TigerBeetle's options_swarm): a machine shape drawn from the seed — CPU count, which CPUs lack
-/// BBML2_NOABORT, rodata mode, KFENCE, realm, debug_pagealloc, bring-up mode — so that one campaign covers
+/// BBML2_NOABORT, rodata mode, KFENCE, realm, debug_pagealloc, bring-up mode, guest_memfd and memory hot-add — so that one campaign covers
 /// shapes nobody wrote down.
 /// </summary>
 public static class Swarm
@@ -46,12 +46,21 @@ public static class Swarm
                 : new CpuSpec(CpuPart.NeoverseV3AE, 0, 2, 2, Bbml2Hardware: true);
         }
 
-        return new MachineConfig(
+        var machine = new MachineConfig(
             specs,
             rodata: rng.Below(4) switch { 0 => RodataMode.Off, 1 => RodataMode.NoAlias, _ => RodataMode.On },
             debugPagealloc: rng.Chance(1, 5),
             kfence: rng.Below(3) switch { 0 => KfenceMode.Off, 1 => KfenceMode.Early, _ => KfenceMode.Late },
             realm: rng.Chance(1, 4),
             bringup: cpus > 2 && rng.Chance(1, 4) ? BringupMode.Parallel : BringupMode.Serial);
+
+        // The revision-3 callers (guest_memfd, memory hot-add), from a side stream of their own taken from a copy of
+        // the state the draws above left, so that every other field of every draw, and the stream itself, stay what
+        // they were: sometimes the machine gets guest_memfd folios, sometimes 128 MiB or 1 GiB of hot-add RAM.
+        var after = rng;
+        var extra = Prng.Derive(after.NextU64(), 0xc5);
+        var gmem = extra.Chance(1, 6);
+        var hotadd = extra.Chance(1, 6) ? (extra.Chance(1, 2) ? MachineConfig.HotaddGranule : 1UL << 30) : 0;
+        return gmem || hotadd != 0 ? machine.With(guestMemfd: gmem, hotaddBytes: hotadd) : machine;
     }
 }

@@ -146,6 +146,10 @@ public static class FindingMail
                 CallOp.KernelMapPages => ["__change_memory_common", "set_memory_valid", "__kernel_map_pages"],
                 CallOp.KfenceProtect or CallOp.KfenceUnprotect => ["__change_memory_common", "set_memory_valid", "kfence_protect_page"],
                 CallOp.KfenceInitLate => ["__change_memory_common", "set_memory_valid", "kfence_init_pool", "kfence_init_late"],
+                CallOp.GmemFolioZapDirectMap => ["update_range_prot", "set_direct_map_invalid_noflush", "kvm_gmem_folio_zap_direct_map"],
+                CallOp.GmemFolioRestoreDirectMap =>
+                    ["__change_memory_common", "set_memory_valid", "set_direct_map_valid_noflush", "kvm_gmem_folio_restore_direct_map"],
+                CallOp.ArchAddMemory => ["__create_pgd_mapping", "arch_add_memory", "add_memory"],
                 _ => ["__change_memory_common", "set_memory_valid", TraceNames.Op(call.Op)],
             });
             frames.Add($"(task t{call.Task}, {(call.Context == CallContext.Atomic ? "atomic" : "task")} context, CPU {call.Cpu})");

@@ -48,6 +48,11 @@ public static class CallerCatalog
             "P12, sleepable, can_set_direct_map()", "domain §3"),
         new("direct-map-valid", "execmem ROX cache, secretmem", "set_direct_map_valid_noflush → set_memory_valid",
             "P12, sleepable, can_set_direct_map()", "domain §3", Inferred: true),
+        new("guest-memfd", "guest_memfd without direct map (KVM)", "guest_memfd folio allocation → set_direct_map_invalid_noflush over the folio + flush_tlb_kernel_range; folio free → set_direct_map_valid_noflush over the folio",
+            "P12 (after FINALIZE), sleepable, folio-sized ranges (4K, 64K, 2M, larger), only when can_set_direct_map() (else guest_memfd keeps its folios mapped: no call), machine gmem=on, not in a realm (a CCA realm has no EL2 to run KVM)",
+            "domain §9 (guest_memfd without direct map, 2026); the event names and the realm exclusion are the project's", Inferred: true),
+        new("mem-hotplug", "add_memory() (ACPI memory hot-add, virtio-mem)", "add_memory → add_memory_resource → mem_hotplug_begin (cpus_read_lock, mem_hotplug_lock) → arch_add_memory → __create_pgd_mapping (NO_BLOCK|NO_CONT if force_pte_mapping())",
+            "P12 (after FINALIZE, final caps), sleepable, machine hotadd=SIZE: RAM above the machine's", "domain §2 P13, §3 (arch_add_memory), §7.8; mm/memory_hotplug.c"),
     ];
 
     /// <summary>Row ids, by name, for the machine's own traffic.</summary>
@@ -77,10 +82,14 @@ public static class CallerCatalog
         new(11, CallOp.SetDirectMapInvalidNoflush, BootPhase.Runtime, BootPhase.Runtime, Task, (_, _) => true),
         new(11, CallOp.SetDirectMapDefaultNoflush, BootPhase.Runtime, BootPhase.Runtime, Task, (_, _) => true),
         new(12, CallOp.SetDirectMapValidNoflush, BootPhase.Runtime, BootPhase.Runtime, Task, (_, _) => true),
+        // KVM needs EL2, which a CCA realm guest does not have: guest_memfd in a realm is no kernel caller.
+        new(13, CallOp.GmemFolioZapDirectMap, BootPhase.Runtime, BootPhase.Runtime, Task, (m, _) => m.GuestMemfd && !m.Realm),
+        new(13, CallOp.GmemFolioRestoreDirectMap, BootPhase.Runtime, BootPhase.Runtime, Task, (m, _) => m.GuestMemfd && !m.Realm),
+        new(14, CallOp.ArchAddMemory, BootPhase.Runtime, BootPhase.Runtime, Task, (m, _) => m.HotaddBytes != 0),
     ];
 
     private const int Phases = (int)BootPhase.Runtime + 1;
-    private const int Ops = (int)CallOp.KfenceInitLate + 1;
+    private const int Ops = (int)CallOp.ArchAddMemory + 1;
 
     /// <summary>Rows per (op, phase, context) for one machine and version: caller index + 1, or 0.</summary>
     internal static byte[] Table(MachineConfig machine, SplitVariant variant)

@@ -17,6 +17,9 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
     public const ulong MaxRam = 1UL << 40;
     public const ulong DefaultKfencePoolSize = 2UL << 20;
 
+    /// <summary>arm64's memory block (section) size with 4 KiB pages (SECTION_SIZE_BITS 27): the hot-add granule.</summary>
+    public const ulong HotaddGranule = 128UL << 20;
+
     private readonly CpuSpec[] _cpus;
 
     public MachineConfig(
@@ -36,7 +39,9 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
         ulong swiotlbOffset = 0,
         ulong swiotlbSize = 0,
         ulong itsOffset = 0,
-        ulong itsSize = 0)
+        ulong itsSize = 0,
+        bool guestMemfd = false,
+        ulong hotaddBytes = 0)
     {
         ArgumentNullException.ThrowIfNull(cpus);
         _cpus = (CpuSpec[])cpus.Clone();
@@ -56,6 +61,8 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
         SwiotlbSize = swiotlbSize;
         ItsOffset = itsOffset;
         ItsSize = itsSize;
+        GuestMemfd = guestMemfd;
+        HotaddBytes = hotaddBytes;
         var error = Validate();
         if (error is not null) throw new MachineConfigException(error);
     }
@@ -87,6 +94,18 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
     /// <summary>GIC ITS tables a realm decrypts at init_IRQ (P8), allocated from the page allocator; size 0 = none.</summary>
     public ulong ItsOffset { get; }
     public ulong ItsSize { get; }
+
+    /// <summary>
+    /// KVM guests use guest_memfd files that remove their folios from the direct map (domain §9, 2026): folio
+    /// removal and restore calls at runtime. Off by default (no such caller on the machine).
+    /// </summary>
+    public bool GuestMemfd { get; }
+
+    /// <summary>
+    /// RAM a memory hot-add (<c>arch_add_memory()</c>, ACPI or virtio-mem) brings at runtime, right above
+    /// <see cref="RamBytes"/>; 0 = no hot-add. A multiple of <see cref="HotaddGranule"/>.
+    /// </summary>
+    public ulong HotaddBytes { get; }
 
     public CpuSpec Cpu(int index) => _cpus[index];
 
@@ -144,6 +163,9 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
                 return "its: the ITS tables overlap the kernel alias";
         }
 
+        if (HotaddBytes != 0 && (!Units.IsAligned(HotaddBytes, HotaddGranule) || HotaddBytes > MaxRam - RamBytes))
+            return $"hotadd: {Units.FormatSize(HotaddBytes)} must be a multiple of 128M with ram + hotadd at most 1024G";
+
         return null;
     }
 
@@ -188,6 +210,13 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
                 Mix(ItsSize);
             }
 
+            // Keys added with trace format revision 3 hash only when set, so older machines keep their hashes.
+            if (GuestMemfd || HotaddBytes != 0)
+            {
+                Mix(GuestMemfd ? 1UL : 0);
+                Mix(HotaddBytes);
+            }
+
             return h;
         }
     }
@@ -199,7 +228,8 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
         && KaliasOffset == other.KaliasOffset && KaliasSize == other.KaliasSize
         && KfencePoolOffset == other.KfencePoolOffset && KfencePoolSize == other.KfencePoolSize
         && SwiotlbOffset == other.SwiotlbOffset && SwiotlbSize == other.SwiotlbSize
-        && ItsOffset == other.ItsOffset && ItsSize == other.ItsSize;
+        && ItsOffset == other.ItsOffset && ItsSize == other.ItsSize
+        && GuestMemfd == other.GuestMemfd && HotaddBytes == other.HotaddBytes;
 
     public override bool Equals(object? obj) => Equals(obj as MachineConfig);
 
@@ -211,13 +241,13 @@ public sealed class MachineConfig : IEquatable<MachineConfig>
         KfenceMode? kfence = null, bool? realm = null, BringupMode? bringup = null, WalkerMode? walker = null,
         int? bootCpus = null, ulong? kaliasOffset = null, ulong? kaliasSize = null, ulong? kfencePoolOffset = null,
         ulong? kfencePoolSize = null, ulong? swiotlbOffset = null, ulong? swiotlbSize = null, ulong? itsOffset = null,
-        ulong? itsSize = null) =>
+        ulong? itsSize = null, bool? guestMemfd = null, ulong? hotaddBytes = null) =>
         new(cpus ?? _cpus, ramBytes ?? RamBytes, rodata ?? Rodata, debugPagealloc ?? DebugPagealloc, kfence ?? Kfence,
             realm ?? Realm, bringup ?? Bringup, walker ?? Walker,
             bootCpus ?? (cpus is not null && BootCpus == _cpus.Length ? cpus.Length : BootCpus),
             kaliasOffset ?? KaliasOffset, kaliasSize ?? KaliasSize, kfencePoolOffset ?? KfencePoolOffset,
             kfencePoolSize ?? KfencePoolSize, swiotlbOffset ?? SwiotlbOffset, swiotlbSize ?? SwiotlbSize,
-            itsOffset ?? ItsOffset, itsSize ?? ItsSize);
+            itsOffset ?? ItsOffset, itsSize ?? ItsSize, guestMemfd ?? GuestMemfd, hotaddBytes ?? HotaddBytes);
 }
 
 /// <summary>A machine configuration that cannot be simulated; the message names the key and the problem.</summary>

@@ -49,6 +49,9 @@ public enum Point : byte
     Warn,
     Oracle,
     LazyMmu,
+
+    // Appended after the first release's points (never renumber): a plain read, logged for replay, not a stop.
+    SlabIsAvailable,
 }
 
 /// <summary>Names and classes of <see cref="Point"/>.</summary>
@@ -63,9 +66,10 @@ public static class Points
         "range_split_to_ptes", "walk", "flush_tlb", "rsi_set_memory_range", "cpus_write_lock", "cpus_write_unlock",
         "secondary_mmu_on", "check_local_cpu_capabilities", "set_cpu_online", "cpu_die_early", "set_cpu_offline",
         "cpu_mmu_off", "pud_leaf", "pmd_leaf", "pmd_cont", "pte_cont", "warn", "oracle", "lazy_mmu",
+        "slab_is_available",
     ];
 
-    public const int Count = (int)Point.LazyMmu + 1;
+    public const int Count = (int)Point.SlabIsAvailable + 1;
 
     public static string Name(Point p) => _names[(int)p];
 

@@ -16,7 +16,7 @@ public sealed class GuardCoverage
     [
         Point.LinearMapRequiresBbml2, Point.IsKfenceAddress, Point.ForcePteMapping, Point.CanSetDirectMap,
         Point.SystemSupportsBbml2NoAbort, Point.SystemCapabilitiesFinalized, Point.CpuSupportsBbml2NoAbort,
-        Point.PageAllocAvailable, Point.IsRealmWorld, Point.CpusReadTrylock, Point.NumOnlineCpus,
+        Point.PageAllocAvailable, Point.IsRealmWorld, Point.CpusReadTrylock, Point.NumOnlineCpus, Point.SlabIsAvailable,
     ];
 
     /// <summary>Counts one live read of <paramref name="guard"/> answering <paramref name="value"/> (hot path: one increment).</summary>

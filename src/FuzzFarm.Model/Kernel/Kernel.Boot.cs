@@ -92,6 +92,10 @@ public sealed partial class Kernel
             RunImplicit(CallOp.SetMemoryDecrypted,
                 phase == BootPhase.MmPreinit ? CallerCatalog.SwiotlbPreinit : CallerCatalog.SwiotlbMemInit);
         }
+
+        // mm_core_init(): mem_init() (page_alloc_available, then the realm's swiotlb decrypt above) comes before
+        // kmem_cache_init(), which makes slab_is_available() true: a version may tell the two steps apart.
+        if (phase == BootPhase.MemInit) _slabAvailable = true;
     }
 
     private const ushort DpaFreePages = 16;

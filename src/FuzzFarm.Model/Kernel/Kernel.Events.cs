@@ -177,13 +177,25 @@ public sealed partial class Kernel
     /// </summary>
     private bool CallRangeOk(in MachineEvent e)
     {
-        if (e.Op == CallOp.KfenceInitLate) return true;
+        if (e.Op is CallOp.KfenceInitLate or CallOp.ArchAddMemory) return true;
         var s = (ulong)e.Page * Units.PAGE_SIZE;
         var end = s + ((ulong)e.Pages * Units.PAGE_SIZE);
         var ps = _config.KfencePoolOffset;
         var pe = ps + _config.KfencePoolSize;
         if (e.Op is CallOp.KfenceProtect or CallOp.KfenceUnprotect) return s >= ps && end <= pe;
-        return !OverlapsKalias(s, end) && !(_config.Kfence != KfenceMode.Off && s < pe && ps < end) && end <= _config.RamBytes;
+        return !OverlapsKalias(s, end) && !(_config.Kfence != KfenceMode.Off && s < pe && ps < end) && end <= MappedRamEnd;
+    }
+
+    /// <summary>
+    /// Memory that does not exist yet cannot be passed: a range reaching above the machine's RAM waits for the
+    /// hot-added RAM to be mapped, and the machine's one hot-add happens once (a second add_memory() of the same range
+    /// is refused before arch_add_memory()).
+    /// </summary>
+    private bool HotaddReady(in MachineEvent e)
+    {
+        if (e.Op == CallOp.ArchAddMemory) return _config.HotaddBytes != 0 && !_hotaddStarted;
+        if (e.Op == CallOp.KfenceInitLate) return true;
+        return (ulong)(e.Page + e.Pages) * Units.PAGE_SIZE <= MappedRamEnd;
     }
 
     private bool CpuTaskActive(int cpu)
@@ -201,7 +213,7 @@ public sealed partial class Kernel
         // KFENCE protects pages only once its pool is initialised.
         var kfenceOp = e.Op is CallOp.KfenceProtect or CallOp.KfenceUnprotect;
         var valid = e.Cpu < _config.Cpus && (_online & (1UL << e.Cpu)) != 0 && _labelSlot[e.Task] == LabelFree
-            && _mapMemDone && (!kfenceOp || _kfenceReady);
+            && _mapMemDone && (!kfenceOp || _kfenceReady) && HotaddReady(e);
         var t = valid ? AllocSlot(TaskKind.Call, e.Task) : null;
         if (t is null)
         {
@@ -209,6 +221,7 @@ public sealed partial class Kernel
             return;
         }
 
+        if (e.Op == CallOp.ArchAddMemory) _hotaddStarted = true;
         t.Cpu = e.Cpu;
         t.Context = e.Context;
         t.Op = e.Op;

@@ -19,6 +19,8 @@ public sealed partial class Kernel
 
     internal bool PageAllocAvailableState => _pageAllocAvailable;
 
+    internal bool SlabAvailableState => _slabAvailable;
+
     internal bool IsLinearAddress(ulong va) => IsLinear(va);
 
     internal void CountLiveResize() => _liveResizes++;

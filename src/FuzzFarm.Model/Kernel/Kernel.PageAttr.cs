@@ -30,6 +30,9 @@ public sealed partial class Kernel
             CallOp.SetMemoryDecrypted => SetMemoryEncDec(addr, pages, encrypt: false),
             CallOp.SetMemoryEncrypted => SetMemoryEncDec(addr, pages, encrypt: true),
             CallOp.KfenceInitLate => KfenceInitLate(),
+            CallOp.GmemFolioZapDirectMap => GmemFolioZapDirectMap(addr, pages),
+            CallOp.GmemFolioRestoreDirectMap => CanSetDirectMap() ? SetMemoryValid(addr, pages, enable: true) : 0,
+            CallOp.ArchAddMemory => AddMemory(),
             _ => -Units.EINVAL,
         };
         if (!_ghost)
@@ -50,6 +53,47 @@ public sealed partial class Kernel
         CallOp.KfenceInitLate => KfenceInitPool(),
         _ => CallBodyOf(t),
     };
+
+    /// <summary>
+    /// guest_memfd taking a folio out of the direct map (domain §9): only where can_set_direct_map() allows it (else the
+    /// folio stays mapped and nothing is called), set_direct_map_invalid_noflush() over the whole folio, then the TLB
+    /// flush guest_memfd does itself. [inferred] The project's reading of the 2026 series: one update_range_prot() over
+    /// the folio, and one can_set_direct_map() read for guest_memfd's gate and the helper's own (it cannot change at runtime).
+    /// </summary>
+    private int GmemFolioZapDirectMap(ulong addr, int pages)
+    {
+        if (!CanSetDirectMap()) return 0;
+        var ret = UpdateRangeProt(addr, (ulong)pages * Units.PAGE_SIZE, Attr.None, Attr.Valid);
+        FlushTlbKernelRange();
+        return ret;
+    }
+
+    /// <summary>
+    /// add_memory() of the machine's hot-add RAM: mem_hotplug_begin() takes cpus_read_lock() (and mem_hotplug_lock,
+    /// not modelled: the machine has one hot-add), then arch_add_memory() maps the range with NO_BLOCK|NO_CONT when the
+    /// version's force_pte_mapping() says so (final caps after FINALIZE), else with the largest leaves alignment allows.
+    /// </summary>
+    private int AddMemory()
+    {
+        CpusReadLock();
+        var forcePte = ForcePteMapping();
+        if (!Replayed(out _))
+        {
+            var s = _config.RamBytes;
+            var e = s + _config.HotaddBytes;
+            _writePoint = Point.Oracle;
+            LayoutBuilder.MapRange(_map, s, e, noBlock: forcePte, noCont: forcePte, KernelAttrs);
+            _hotaddMapped = true;
+            _sink?.OnNote(_eventIndex, (byte)CurrentCpu, forcePte ? "arch_add_memory: force_pte_mapping(): hot-added RAM page-mapped"
+                : "arch_add_memory: hot-added RAM block-mapped");
+            LinearMapWrites.AfterWrite(this, s, e);
+            DpaNotPteChecker.AfterHotadd(this, s, e);
+            Record(Point.Oracle, 0);
+        }
+
+        CpusReadUnlock();
+        return 0;
+    }
 
     /// <summary>__kernel_map_pages(page, numpages, enable): void in the kernel, so an error is dropped there.</summary>
     private int KernelMapPages(ulong addr, int pages, bool enable)
@@ -194,7 +238,7 @@ public sealed partial class Kernel
         var ret = 0;
         if (IsLinear(start))
         {
-            var e = Math.Min(Off(end - 1) + 1, _config.RamBytes);
+            var e = Math.Min(Off(end - 1) + 1, MappedRamEnd);
             _writePoint = Point.Walk;
             ret = Walk(Off(start), e, set, clear);
             if (ret == 0) PermNotAppliedChecker.OnWalkApplied(this, Off(start), e, set, clear);

@@ -71,6 +71,14 @@ public sealed partial class Kernel
     public bool PageAllocAvailable =>
         Replayed(out var v) ? Decided(Point.PageAllocAvailable, v != 0) : Guard(Point.PageAllocAvailable, _pageAllocAvailable);
 
+    /// <summary>
+    /// slab_is_available(): true once kmem_cache_init() has run, right after arm64 mem_init() (page_alloc_available
+    /// and the realm's swiotlb decrypt come first, P7). A plain read: logged so that a resumed call sees the value it
+    /// saw, but not a place to stop (no shipped version reads it; the trace format has no stop of that name).
+    /// </summary>
+    public bool SlabIsAvailable() =>
+        Replayed(out var v) ? Decided(Point.SlabIsAvailable, v != 0) : Guard(Point.SlabIsAvailable, _slabAvailable);
+
     /// <summary>num_online_cpus(): the online mask only; a CPU with its MMU on but not yet online is not counted.</summary>
     public int NumOnlineCpus() =>
         Replayed(out var v) ? Online(v) : OnlineLive(Record(Point.NumOnlineCpus, System.Numerics.BitOperations.PopCount(_online)));

@@ -204,7 +204,8 @@ public sealed partial class Kernel
         ReadOnlySpan<bool> bits =
         [
             _isRealmWorld, _requiresBbml2, _capBitBbml2, _finalized, _sysBbml2, _pageAllocAvailable, _kfenceEarlyInit,
-            _kfencePoolSet, _kfenceReady, _mapMemDone, _repainted, _swiotlbDone, _hung,
+            _kfencePoolSet, _kfenceReady, _mapMemDone, _repainted, _swiotlbDone, _hung, _slabAvailable,
+            _hotaddStarted, _hotaddMapped,
         ];
         ulong f = 0;
         for (var i = 0; i < bits.Length; i++)
@@ -230,5 +231,8 @@ public sealed partial class Kernel
         _repainted = (f & 1024) != 0;
         _swiotlbDone = (f & 2048) != 0;
         _hung = (f & 4096) != 0;
+        _slabAvailable = (f & 8192) != 0;
+        _hotaddStarted = (f & 16384) != 0;
+        _hotaddMapped = (f & 32768) != 0;
     }
 }

@@ -122,7 +122,7 @@ public sealed partial class Kernel
             LockOrderChecker.OnTaskSplit(this, Point.RangeSplitToPtes);
             _writePoint = Point.RangeSplitToPtes;
             var s = Off(start);
-            var e = Math.Min(Off(end - 1), _config.RamBytes - 1) + 1;
+            var e = Math.Min(Off(end - 1), MappedRamEnd - 1) + 1;
             SplitLevelInRange(s, e, Level.Pud, cont: false);
             SplitLevelInRange(s, e, Level.Pmd, cont: true);
             SplitLevelInRange(s, e, Level.Pmd, cont: false);
@@ -191,7 +191,7 @@ public sealed partial class Kernel
         _ttbr1Reserved = _online & ~1UL;
         if (!PgtableAlloc(gfpAtomic: true)) throw new InvalidOperationException("repaint allocation failed: panic");
         SplitToPtes(0, _config.KaliasOffset, Point.RangeSplitToPtes);
-        SplitToPtes(_config.KaliasOffset + _config.KaliasSize, _config.RamBytes, Point.RangeSplitToPtes);
+        SplitToPtes(_config.KaliasOffset + _config.KaliasSize, MappedRamEnd, Point.RangeSplitToPtes); // the whole linear map
         _ttbr1Reserved = 0;
         _repainted = true;
         _sink?.OnNote(_eventIndex, 0, "repaint: linear map split to PTEs under stop_machine");

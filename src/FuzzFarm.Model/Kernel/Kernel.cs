@@ -37,12 +37,17 @@ public sealed partial class Kernel
     private bool _finalized;
     private bool _sysBbml2;
     private bool _pageAllocAvailable;
+    private bool _slabAvailable;
     private bool _kfenceEarlyInit;
     private bool _kfencePoolSet;
     private bool _kfenceReady;
     private bool _mapMemDone;
     private bool _repainted;
     private bool _swiotlbDone;
+
+    // Memory hot-add (arch_add_memory): started once; the new RAM is in the linear map once mapped.
+    private bool _hotaddStarted;
+    private bool _hotaddMapped;
 
     // CPUs as bit masks (bit i = CPU i).
     private ulong _online;
@@ -86,7 +91,8 @@ public sealed partial class Kernel
     {
         _phase = BootPhase.EarlyParam;
         _isRealmWorld = _requiresBbml2 = _capBitBbml2 = _finalized = _sysBbml2 = false;
-        _pageAllocAvailable = _kfencePoolSet = _kfenceReady = _mapMemDone = _repainted = _swiotlbDone = false;
+        _pageAllocAvailable = _slabAvailable = _kfencePoolSet = _kfenceReady = _mapMemDone = _repainted = _swiotlbDone = false;
+        _hotaddStarted = _hotaddMapped = false;
         _kfenceEarlyInit = _config.Kfence == KfenceMode.Early;
         _online = _mmuOn = _attempted = 1UL;
         _ttbr1Reserved = 0;
@@ -132,7 +138,16 @@ public sealed partial class Kernel
     /// <summary>The linear-map virtual address of a RAM offset.</summary>
     public static ulong LmAddress(ulong ramOffset) => Units.PAGE_OFFSET + ramOffset;
 
-    private bool IsLinear(ulong va) => va >= Units.PAGE_OFFSET && va - Units.PAGE_OFFSET < _config.RamBytes;
+    private bool IsLinear(ulong va) => va >= Units.PAGE_OFFSET && va - Units.PAGE_OFFSET < MappedRamEnd;
+
+    /// <summary>End of the RAM the linear map covers: the machine's RAM, and the hot-added RAM once arch_add_memory() mapped it.</summary>
+    internal ulong MappedRamEnd => _config.RamBytes + (_hotaddMapped ? _config.HotaddBytes : 0);
+
+    /// <summary>Whether arch_add_memory() has mapped the hot-added RAM.</summary>
+    public bool HotaddMapped => _hotaddMapped;
+
+    /// <summary>Whether the machine's one arch_add_memory() call has started (a second is refused).</summary>
+    public bool HotaddStarted => _hotaddStarted;
 
     private static ulong Off(ulong va) => va - Units.PAGE_OFFSET;
 

@@ -90,6 +90,12 @@ internal static class DpaNotPteChecker
         if (k.RequiresBbml2State) k.Report(Invariant.DpaNotPte, Point.None, RequiresSet);
         if (MapQueries.AnyBlockOutsideAlias(k, 0, k.Config.RamBytes)) k.Report(Invariant.DpaNotPte, Point.None, BlockLeaf);
     }
+
+    /// <summary>arch_add_memory() maps hot-added RAM with force_pte_mapping(): with debug_pagealloc it must be PTEs too.</summary>
+    public static void AfterHotadd(Kernel k, ulong s, ulong e)
+    {
+        if (k.Config.DebugPagealloc && MapQueries.AnyBlockOutsideAlias(k, s, e)) k.Report(Invariant.DpaNotPte, Point.None, BlockLeaf);
+    }
 }
 
 /// <summary>repaint-incomplete: after P11, requires ∧ ¬sys_bbml2 ⇒ no block or CONT leaf outside the kernel alias.</summary>
@@ -100,7 +106,7 @@ internal static class RepaintIncompleteChecker
 
     public static void AfterRepaint(Kernel k)
     {
-        if (k.RequiresBbml2State && !k.SystemBbml2 && MapQueries.AnyBlockOutsideAlias(k, 0, k.Config.RamBytes))
+        if (k.RequiresBbml2State && !k.SystemBbml2 && MapQueries.AnyBlockOutsideAlias(k, 0, k.MappedRamEnd))
             k.Report(Invariant.RepaintIncomplete, Point.None, BlockLeaf);
     }
 

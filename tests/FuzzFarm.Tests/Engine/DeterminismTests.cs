@@ -82,4 +82,29 @@ public sealed class DeterminismTests
             Assert.InRange(m.Cpus, 1, 8);
         }
     }
+
+    /// <summary>
+    /// The revision-3 keys come from a side stream: with them removed, 200 draws hash exactly as the draws before
+    /// they existed (pinned from the build before issue 18's callers), the stream goes on the same, and some draws
+    /// do get guest_memfd folios and hot-add RAM.
+    /// </summary>
+    [Fact]
+    public void SwarmMachines_WithoutTheRevision3Keys_AreTheDrawsTheyWere()
+    {
+        var rng = new Prng(0x5A4D_18E7UL);
+        var h = 0xcbf29ce484222325UL;
+        int gmem = 0, hotadd = 0;
+        for (var i = 0; i < 200; i++)
+        {
+            var m = Swarm.Draw(ref rng);
+            if (m.GuestMemfd) gmem++;
+            if (m.HotaddBytes != 0) hotadd++;
+            h = (h ^ m.With(guestMemfd: false, hotaddBytes: 0).ConfigHash) * 0x100000001b3UL;
+        }
+
+        Assert.Equal(0xaaf2d854df374b59UL, h);
+        Assert.Equal(0x52287d1ec1b29a43UL, rng.NextU64());
+        Assert.InRange(gmem, 10, 70);
+        Assert.InRange(hotadd, 10, 70);
+    }
 }

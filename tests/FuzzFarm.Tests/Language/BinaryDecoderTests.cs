@@ -157,7 +157,57 @@ public sealed class BinaryDecoderTests
     [Fact]
     public void RandomBytes_ReachEveryEventKindAndOperation()
     {
-        // A useful decoder spreads random inputs over everything the rich machine allows.
+        // A useful decoder spreads random inputs over everything the rich machine allows: the revision-1 operations,
+        // and with gmem=on and hotadd= the guest_memfd and hot-add ones too.
+        var (kinds, ops) = Reached(LanguageFixtures.Rich);
+        Assert.Equal(6, kinds.Count);
+        Assert.Equal(TraceNames.Revision1OpCount, ops.Count);
+        var (_, ops3) = Reached(LanguageFixtures.Rich.With(guestMemfd: true, hotaddBytes: 1UL << 30));
+        Assert.Equal(TraceNames.OpCount, ops3.Count);
+    }
+
+    [Fact]
+    public void Revision3Ops_DecodeToFoliosAndOneHotAdd_AndHotAddRamOnlyAfterIt()
+    {
+        var machine = LanguageFixtures.Rich.With(guestMemfd: true, hotaddBytes: 1UL << 30);
+        var ramPages = (uint)(machine.RamBytes / Units.PAGE_SIZE);
+        var state = 0x5EED_0003UL;
+        var hotRanges = 0;
+        for (var n = 0; n < 400; n++)
+        {
+            var bytes = new byte[300];
+            for (var i = 0; i < bytes.Length; i++)
+            {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                bytes[i] = (byte)state;
+            }
+
+            var added = false;
+            foreach (var ev in BinaryDecoder.Decode(bytes, machine).Events)
+            {
+                if (ev.Kind != EventKind.Call) continue;
+                if (ev.Op == CallOp.ArchAddMemory)
+                {
+                    Assert.False(added, "a second arch_add_memory");
+                    added = true;
+                }
+
+                if (TraceNames.IsGmemOp(ev.Op)) Assert.True(EventValidator.IsFolio(ev.Page, ev.Pages), $"not a folio: {ev}");
+                if (TraceNames.TakesRange(ev.Op) && ev.Page + ev.Pages > ramPages)
+                {
+                    Assert.True(added, $"hot-add RAM named before arch_add_memory: {ev}");
+                    hotRanges++;
+                }
+            }
+        }
+
+        Assert.True(hotRanges > 0, "random bytes never named the hot-added RAM");
+    }
+
+    private static (HashSet<EventKind> Kinds, HashSet<CallOp> Ops) Reached(MachineConfig machine)
+    {
         var kinds = new HashSet<EventKind>();
         var ops = new HashSet<CallOp>();
         var state = 0x9E3779B97F4A7C15UL;
@@ -172,14 +222,13 @@ public sealed class BinaryDecoderTests
                 bytes[i] = (byte)state;
             }
 
-            foreach (var ev in BinaryDecoder.Decode(bytes, LanguageFixtures.Rich).Events)
+            foreach (var ev in BinaryDecoder.Decode(bytes, machine).Events)
             {
                 kinds.Add(ev.Kind);
                 if (ev.Kind == EventKind.Call) ops.Add(ev.Op);
             }
         }
 
-        Assert.Equal(6, kinds.Count);
-        Assert.Equal(TraceNames.OpCount, ops.Count);
+        return (kinds, ops);
     }
 }

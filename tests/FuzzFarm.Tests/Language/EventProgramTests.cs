@@ -61,7 +61,7 @@ public sealed class EventProgramTests
         { new MachineEvent(EventKind.Phase, (BootPhase)13), "unknown phase" },
         { new MachineEvent(EventKind.Phase, BootPhase.MapMem, Stop: StopSpec.After(1)), "no stop" },
         { new MachineEvent(EventKind.Run, Task: 1, Stop: StopSpec.After(1)), "no stop" },
-        { MachineEvent.Call(1, 0, CallContext.Task, (CallOp)14, 0), "unknown operation" },
+        { MachineEvent.Call(1, 0, CallContext.Task, (CallOp)TraceNames.OpCount, 0), "unknown operation" },
         { MachineEvent.Call(1, 0, (CallContext)2, CallOp.SetMemoryRo, 0), "context" },
         { MachineEvent.Call(1, 0, CallContext.Task, CallOp.SetMemoryRo, 0, 0), "pages=0" },
         { MachineEvent.Call(1, 0, CallContext.Task, CallOp.SetMemoryRo, 0x100000), "outside RAM" },

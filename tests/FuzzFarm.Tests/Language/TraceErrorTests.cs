@@ -6,15 +6,35 @@ public sealed class TraceErrorTests
 {
     private const string H = "fuzzfarm-trace 1\n";
     private const string Hm = H + "machine cpus=4\n";
+    private const string G = "fuzzfarm-trace 3\n";
 
     [Theory]
     // Header and file structure.
     [InlineData("", 1, "missing header")]
     [InlineData("# only a comment\n\n", 1, "missing header")]
     [InlineData("machine cpus=4\n", 1, "missing header")]
-    [InlineData("fuzzfarm-trace 3\nmachine cpus=4\n", 1, "revision")]
+    [InlineData("fuzzfarm-trace 4\nmachine cpus=4\n", 1, "revision")]
     [InlineData("fuzzfarm-trace 1\nmachine cpus=2 midr=other:r0p0\n", 2, "revision 2")]
     [InlineData("fuzzfarm-trace one\n", 1, "bad revision")]
+    // Revision 3 (gmem, hotadd, guest_memfd and hot-add operations): an older header names its revision.
+    [InlineData("fuzzfarm-trace 2\nmachine cpus=2 gmem=on\n", 2, "gmem: needs format revision 3 (the header says 2)")]
+    [InlineData(H + "machine cpus=2 hotadd=1G\n", 2, "hotadd: needs format revision 3 (the header says 1)")]
+    [InlineData("fuzzfarm-trace 2\nmachine cpus=2\nphase finalize\ncall t1 cpu=0 ctx=task arch_add_memory\n", 4,
+        "arch_add_memory: needs format revision 3 (the header says 2)")]
+    [InlineData(H + "machine cpus=2\ncall t1 cpu=0 ctx=task kvm_gmem_folio_zap_direct_map addr=ram+0x200000 pages=512\n", 3,
+        "kvm_gmem_folio_zap_direct_map: needs format revision 3 (the header says 1)")]
+    [InlineData(G + "machine cpus=2\ncall t1 cpu=0 ctx=task kvm_gmem_folio_zap_direct_map addr=ram+0x200000\n", 3, "needs gmem=on")]
+    [InlineData(G + "machine cpus=2 gmem=on\ncall t1 cpu=0 ctx=task kvm_gmem_folio_zap_direct_map addr=ram+0x201000 pages=16\n", 3, "not a folio")]
+    [InlineData(G + "machine cpus=2 gmem=on\ncall t1 cpu=0 ctx=task kvm_gmem_folio_restore_direct_map addr=ram+0x200000 pages=3\n", 3, "not a folio")]
+    [InlineData(G + "machine cpus=2 gmem=maybe\n", 2, "gmem: unknown value")]
+    [InlineData(G + "machine cpus=2 hotadd=100M\n", 2, "multiple of 128M")]
+    [InlineData(G + "machine cpus=2 hotadd=1G\ncall t1 cpu=0 ctx=task arch_add_memory\n", 3, "needs phase finalize")]
+    [InlineData(G + "machine cpus=2\nphase finalize\ncall t1 cpu=0 ctx=task arch_add_memory\n", 4, "needs hotadd=SIZE")]
+    [InlineData(G + "machine cpus=2 hotadd=1G\nphase finalize\ncall t1 cpu=0 ctx=task arch_add_memory addr=hotadd+0\n", 4, "whole hotadd= range")]
+    [InlineData(G + "machine cpus=2 hotadd=1G\nphase finalize\ncall t1 cpu=0 ctx=task arch_add_memory\ncall t2 cpu=0 ctx=task arch_add_memory\n", 5, "already added")]
+    [InlineData(G + "machine cpus=2 hotadd=1G\nphase finalize\ncall t1 cpu=0 ctx=task set_memory_ro addr=hotadd+0x1000\n", 4, "before an arch_add_memory event")]
+    [InlineData(G + "machine cpus=2\ncall t1 cpu=0 ctx=task set_memory_ro addr=hotadd+0x1000\n", 3, "no hot-add RAM")]
+    [InlineData(G + "machine cpus=2 ram=4G hotadd=1G\nphase finalize\ncall t1 cpu=0 ctx=task arch_add_memory\ncall t2 cpu=0 ctx=task set_memory_ro addr=hotadd+0x40000000\n", 5, "outside the hot-add RAM")]
     [InlineData(H + "# no machine\n", 2, "missing machine")]
     [InlineData(H + "phase map-mem\n", 2, "missing machine line before the first event")]
     [InlineData(Hm + "fuzzfarm-trace 1\n", 3, "duplicate header")]

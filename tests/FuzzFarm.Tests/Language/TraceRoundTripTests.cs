@@ -136,4 +136,31 @@ public sealed class TraceRoundTripTests
             LanguageFixtures.Plain, [MachineEvent.Call(1, 0, CallContext.Task, CallOp.SetMemoryRo, 0xe0200)]);
         Assert.EndsWith("addr=ram+0xe0200000\n", TraceWriter.Write(program));
     }
+
+    [Fact]
+    public void Revision3Program_RoundTrips_AndOlderProgramsKeepTheirHeader()
+    {
+        const string text = """
+            fuzzfarm-trace 3
+            machine cpus=2 bbml2=all ram=4G rodata=noalias dpa=off kfence=off realm=on bringup=serial walker=leaf gmem=on hotadd=1G
+            phase runtime
+            call t1 cpu=0 ctx=task arch_add_memory
+            call t2 cpu=1 ctx=task kvm_gmem_folio_zap_direct_map addr=hotadd+0x400000 pages=1024 stop=mutex_lock
+            call t3 cpu=0 ctx=task kvm_gmem_folio_restore_direct_map addr=ram+0x10000 pages=16
+            run t2
+
+            """;
+        var program = TraceParser.Parse(text.Replace("\r", "", StringComparison.Ordinal));
+        Assert.True(program.Machine.GuestMemfd);
+        Assert.Equal(1UL << 30, program.Machine.HotaddBytes);
+        Assert.Equal(text.Replace("\r", "", StringComparison.Ordinal), TraceWriter.Write(program));
+        Assert.Equal(3, TraceWriter.NeededRevision(program));
+
+        // The same machine without the revision-3 keys and events is written as revision 1, byte for byte as before.
+        var old = new EventProgram(program.Machine.With(guestMemfd: false, hotaddBytes: 0), [program.Events[0]]);
+        Assert.StartsWith("fuzzfarm-trace 1\nmachine cpus=2 bbml2=all ram=4G rodata=noalias dpa=off kfence=off realm=on bringup=serial walker=leaf\n",
+            TraceWriter.Write(old), StringComparison.Ordinal);
+        Assert.Equal(0x41852a1f293ebe14UL, old.Machine.ConfigHash); // Z6's machine, as fuzzfarm replay printed it before revision 3
+        Assert.NotEqual(old.Machine.ConfigHash, program.Machine.ConfigHash);
+    }
 }

@@ -27,6 +27,8 @@ public sealed class ZooTableTests
         ["Z9"] = (["perm-not-applied"], [A, B, C, D, E, E2, F, L3, Rsi, Canary]),
         ["parallel-bringup"] = (["tlb-conflict"], [C, D, E, E2, F, L3, Rsi, Canary]),
         ["bbml3-id-register"] = (["tlb-conflict", "late-cpu-admitted"], [L3]),
+        ["hotadd-realm"] = (["walker-warn", "realm-share-failed"], [D, E, E2, L3, Canary]),
+        ["gmem-folio"] = (["perm-not-applied"], [A, B, C, D, E, E2, F, L3, Rsi, Canary]),
     };
 
     public static TheoryData<string> Rows => [.. _table.Keys];
@@ -68,6 +70,13 @@ public sealed class ZooTableTests
         },
         ["bbml3-id-register"] = new() { [L3] = ["tlb-conflict", "late-cpu-admitted"] },
         ["Z9"] = VariantCatalog.Ids.ToDictionary(id => id, _ => new[] { "perm-not-applied" }),
+        ["hotadd-realm"] = new()
+        {
+            [D] = ["walker-warn", "realm-share-failed"], [E] = ["walker-warn", "realm-share-failed"],
+            [E2] = ["walker-warn", "realm-share-failed"], [Canary] = ["walker-warn", "realm-share-failed"],
+            [L3] = ["walker-warn", "realm-share-failed"],
+        },
+        ["gmem-folio"] = VariantCatalog.Ids.ToDictionary(id => id, _ => new[] { "perm-not-applied" }),
     };
 
     public static TheoryData<string> StrictRows => [.. _strictExactly.Keys];
@@ -136,6 +145,37 @@ public sealed class ZooTableTests
         var program = Corpus.Load("Z6");
         Assert.Contains(Corpus.Reported(program, VariantCatalog.Get(D)), v => v.Invariant == Invariant.RealmShareFailed);
         Assert.Empty(Corpus.Reported(program, VariantCatalog.Get(Rsi)));
+    }
+
+    [Fact]
+    public void HotaddRealm_TheHotAddedRamIsBlockMapped_AndTheSameTraceWithoutTheHotAddNamesNoRam()
+    {
+        // Open question 8: after FINALIZE force_pte_mapping() is false on BBML2 hardware, so the new RAM is a PUD block.
+        var program = Corpus.Load("hotadd-realm");
+        var machine = new Machine(program.Machine, VariantCatalog.Get(D));
+        machine.Run(program.Events.AsSpan()[..2]);
+        var ram = program.Machine.RamBytes;
+        var leaf = machine.Kernel.Map[machine.Kernel.Map.Find(ram + (2UL << 20))];
+        Assert.Equal(Level.Pud, leaf.Level);
+        Assert.True(machine.Kernel.HotaddMapped);
+
+        // realm-rsi-early (the realm known at map_mem()) shares the page: requires_bbml2 is true there.
+        Assert.Empty(Corpus.Reported(program, VariantCatalog.Get(Rsi)));
+    }
+
+    [Fact]
+    public void GmemFolio_FixedWalkerIsClean_AndWithoutCanSetDirectMapNothingIsCalled()
+    {
+        var program = Corpus.Load("gmem-folio");
+        var fixedWalker = program.WithMachine(program.Machine.With(walker: WalkerMode.Leaf));
+        Assert.All(VariantCatalog.All, v => Assert.Empty(Corpus.Reported(fixedWalker, v)));
+
+        // rodata=noalias, no KFENCE, no debug_pagealloc, no realm: can_set_direct_map() is false and guest_memfd
+        // keeps its folios mapped, so the old walker has nothing to skip — except on F, whose can_set_direct_map()
+        // is also true when BBML2_NOABORT holds: there guest_memfd removes the folio and the old walker loses it.
+        var noDirectMap = program.WithMachine(program.Machine.With(rodata: RodataMode.NoAlias));
+        Assert.All(VariantCatalog.All.Where(v => v.Id != F), v => Assert.Empty(Corpus.Reported(noDirectMap, v)));
+        Assert.Equal(["perm-not-applied"], Corpus.Reported(noDirectMap, VariantCatalog.Get(F)).Select(v => v.Id).Distinct());
     }
 
     [Fact]
