@@ -27,6 +27,7 @@ public static class KernelBindings
         // State read as variables.
         new("linear_map_requires_bbml2", 0, (k, _, _) => B(k.LinearMapRequiresBbml2), "set once by map_mem(); a guard (preemption point)", true),
         new("page_alloc_available", 0, (k, _, _) => B(k.PageAllocAvailable), "set by the arm64 mem_init(); a guard", true),
+        new("slab_is_available", 0, (k, _, _) => B(k.SlabIsAvailable()), "true once kmem_cache_init() ran (after mem_init()'s page_alloc_available and the swiotlb decrypt); a logged read"),
         new("rodata_full", 0, (k, _, _) => B(k.RodataFull), "the machine's rodata=full (early parameter)", true),
         new("kfence_early_init", 0, (k, _, _) => B(k.KfenceEarlyInit), "KFENCE pool allocated before map_mem()", true),
         new("__kfence_pool", 0, (k, _, _) => (long)k.KfencePool, "the KFENCE pool's linear-map address", true),
