@@ -59,6 +59,7 @@ internal static class ReplayJson
         w.WriteNumber("live_resizes", r.LiveResizes);
         w.WriteNumber("table_pages", r.TablePages);
         FragmentationJson.Write(w, r.Fragmentation);
+        FragmentationJson.WriteSteps(w, r.FragmentationByEvent);
         if (timeline)
         {
             w.WriteStartArray("timeline");

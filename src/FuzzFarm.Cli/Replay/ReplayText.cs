@@ -34,6 +34,11 @@ internal static class ReplayText
             o.WriteLine($"   stats: {r.LiveResizes} live resizes, {r.TablePages} table pages, {r.Summary.SkippedEvents} events skipped, " +
                 $"assumptions used: {AssumptionNames.Format(r.Summary.AssumptionsUsed)}");
             o.WriteLine($"   fragmentation: {FragmentationJson.Text(r.Fragmentation)}");
+            if (r.FragmentationByEvent.Count > 1 || r.FragmentationByEvent is [{ Event: >= 0 and < FragmentationStep.Drain }])
+            {
+                foreach (var step in r.FragmentationByEvent)
+                    o.WriteLine($"     {FragmentationJson.StepName(step) + ":",-10} {FragmentationJson.Text(step.Delta)}");
+            }
             if (timeline) WriteTimeline(o, r.Timeline);
             if (timeline && dropped > 0)
                 o.WriteLine($"   … {dropped:N0} more timeline entries not shown (kept: the first {limit:N0}; --timeline-limit N)");

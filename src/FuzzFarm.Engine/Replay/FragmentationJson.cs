@@ -4,6 +4,13 @@ using FuzzFarm.Model;
 
 namespace FuzzFarm.Engine;
 
+/// <summary>What one step of a replay split: the boot before the first event, an event (a call or a resumed run), or the final drain.</summary>
+public readonly record struct FragmentationStep(int Event, Fragmentation Delta)
+{
+    public const int Boot = -1;
+    public const int Drain = int.MaxValue;
+}
+
 /// <summary>The one JSON and text form of <see cref="Fragmentation"/> (replay output and finding files).</summary>
 public static class FragmentationJson
 {
@@ -20,6 +27,38 @@ public static class FragmentationJson
         w.WriteNumber("block_bytes_lost", f.BlockBytesLost);
         w.WriteEndObject();
     }
+
+    /// <summary>Writes <c>"fragmentation_by_event": [ { "event": N|"boot"|"drain", … } ]</c>.</summary>
+    public static void WriteSteps(Utf8JsonWriter w, IReadOnlyList<FragmentationStep> steps)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(steps);
+        w.WriteStartArray("fragmentation_by_event");
+        foreach (var s in steps)
+        {
+            w.WriteStartObject();
+            if (s.Event == FragmentationStep.Boot) w.WriteString("event", "boot");
+            else if (s.Event == FragmentationStep.Drain) w.WriteString("event", "drain");
+            else w.WriteNumber("event", s.Event);
+            w.WriteStartObject("leaves_created");
+            for (var i = 0; i < Fragmentation.LevelNames.Count; i++) w.WriteNumber(Fragmentation.LevelNames[i], s.Delta.LeavesAt(i));
+            w.WriteEndObject();
+            w.WriteNumber("table_pages", s.Delta.TablePages);
+            w.WriteNumber("cont_groups_broken", s.Delta.ContGroupsBroken);
+            w.WriteNumber("block_bytes_lost", s.Delta.BlockBytesLost);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+
+    /// <summary>A step's name in text: "boot", "event N", "drain".</summary>
+    public static string StepName(in FragmentationStep s) => s.Event switch
+    {
+        FragmentationStep.Boot => "boot",
+        FragmentationStep.Drain => "drain",
+        _ => string.Create(CultureInfo.InvariantCulture, $"event {s.Event}"),
+    };
 
     /// <summary>One line: leaves by level, table pages, CONT groups broken, block bytes lost.</summary>
     public static string Text(in Fragmentation f) => string.Create(CultureInfo.InvariantCulture,

@@ -26,6 +26,9 @@ public sealed record VariantReplay(
 
     /// <summary>What the run's splits cost the linear map (§9).</summary>
     public Fragmentation Fragmentation { get; init; }
+
+    /// <summary>The part of <see cref="Fragmentation"/> each event split (the boot and the final drain apart), non-zero ones only.</summary>
+    public IReadOnlyList<FragmentationStep> FragmentationByEvent { get; init; } = [];
 }
 
 /// <summary>Runs a trace on one variant with a timeline recorder (for reports and pictures; allocates).</summary>

@@ -18,6 +18,14 @@ public readonly record struct Fragmentation(
     /// <summary>Leaves created at every level.</summary>
     public long Leaves => PmdLeaves + ContPmdLeaves + PteLeaves + ContPteLeaves;
 
+    /// <summary>What happened between two readings of the counters (<paramref name="b"/> earlier).</summary>
+    public static Fragmentation operator -(Fragmentation a, Fragmentation b) => new(
+        a.PmdLeaves - b.PmdLeaves, a.ContPmdLeaves - b.ContPmdLeaves, a.PteLeaves - b.PteLeaves, a.ContPteLeaves - b.ContPteLeaves,
+        a.TablePages - b.TablePages, a.ContGroupsBroken - b.ContGroupsBroken, a.BlockBytesLost - b.BlockBytesLost);
+
+    /// <summary>Nothing split.</summary>
+    public bool IsZero => this == default;
+
     /// <summary>The level names used in JSON, metrics labels and text, in order.</summary>
     public static IReadOnlyList<string> LevelNames { get; } = ["pmd", "cont-pmd", "pte", "cont-pte"];
 

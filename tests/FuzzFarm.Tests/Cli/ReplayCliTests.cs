@@ -75,12 +75,41 @@ public sealed class ReplayCliTests
             Assert.Equal(2, f.GetProperty("table_pages").GetInt64());
             Assert.Equal(0, f.GetProperty("cont_groups_broken").GetInt64());
             Assert.Equal(2L << 20, f.GetProperty("block_bytes_lost").GetInt64());
+            // Per event: all of it is the kfence_init_late call (event 1); the boot split nothing (blocks kept).
+            var steps = doc.RootElement.GetProperty("variants")[0].GetProperty("fragmentation_by_event");
+            Assert.Equal(1, steps.GetArrayLength());
+            Assert.Equal(1, steps[0].GetProperty("event").GetInt32());
+            Assert.Equal(2, steps[0].GetProperty("table_pages").GetInt64());
+            Assert.Equal(2L << 20, steps[0].GetProperty("block_bytes_lost").GetInt64());
             var (_, text, _) = Run("replay", path, "--variant", "ce2b3a5");
             Assert.Contains("fragmentation: leaves created 512 pmd, 0 cont-pmd, 512 pte, 0 cont-pte; 2 table pages", text, StringComparison.Ordinal);
+            Assert.Contains("event 1:   leaves created 512 pmd, 0 cont-pmd, 512 pte, 0 cont-pte; 2 table pages", text, StringComparison.Ordinal);
         }
         finally
         {
             File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void ReplayJson_FragmentationByEvent_AddsUpToTheRun_OnEveryCorpusTraceAndVersion()
+    {
+        foreach (var file in Directory.GetFiles(Corpus.Dir, "*.trace"))
+        {
+            var (_, output, err) = Run("replay", file, "--variant", "all", "--json", "--no-timeline");
+            using var doc = JsonDocument.Parse(output);
+            foreach (var v in doc.RootElement.GetProperty("variants").EnumerateArray())
+            {
+                var total = v.GetProperty("fragmentation");
+                var steps = v.GetProperty("fragmentation_by_event").EnumerateArray().ToList();
+                foreach (var field in new[] { "table_pages", "cont_groups_broken", "block_bytes_lost" })
+                {
+                    Assert.True(total.GetProperty(field).GetInt64() == steps.Sum(s => s.GetProperty(field).GetInt64()),
+                        $"{Path.GetFileName(file)} on {v.GetProperty("id").GetString()}: {field} {err}");
+                }
+
+                Assert.All(steps, s => Assert.True(s.GetProperty("table_pages").GetInt64() >= 0));
+            }
         }
     }
 
