@@ -122,6 +122,12 @@ public sealed class CheckPatchTests
             var (theirs, baseOut, _) = Run("replay", trace, "--variant", "realm-v2", "--env", "adversarial", "--no-timeline");
             Assert.DoesNotContain("tlb-conflict ", baseOut, StringComparison.Ordinal);
             _ = theirs;
+
+            // As a strict gate: that hazard needs assumptions (no kernel caller splits there), so it does not fail.
+            var (strict, strictOut, strictErr) = Run("check", file, "--base", "realm-v2", "--corpus", Corpus.Dir, "--invariant", "tlb-conflict",
+                "--execs", "2000", "--depth", "0", "--discover-execs", "30000", "--out", outDir, "--fail-on", "strict");
+            Assert.True(strict == ExitCodes.Clean, strictOut + strictErr);
+            Assert.Contains("no hazard your version has that realm-v2 lacks", strictOut, StringComparison.Ordinal);
         }
         finally
         {
