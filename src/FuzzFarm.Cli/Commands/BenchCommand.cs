@@ -32,10 +32,12 @@ internal static partial class BenchCommand
         var noAfl = new Option<bool>("--no-afl") { Description = "Skip AFL++ (its figures are null)" };
         var depth = new Option<int>("--depth") { Description = "Depth of the proof in (d)", DefaultValueFactory = _ => 8 };
         var prefixes = new Option<int>("--prefix-snapshots") { Description = "Prefix snapshots per machine in the fuzz loop (0, the default: every run from the reset; measured slower here)" };
+        var mutants = new Option<string?>("--mutants") { Description = "Only (f): the mutation score of these versions' C texts (comma-separated ids), FuzzFarm's column" };
+        var mutantExecs = new Option<long>("--mutant-execs") { Description = "(f): executions per mutant on each default campaign machine", DefaultValueFactory = _ => 5_000 };
         var partial = new Option<string?>("--partial") { Description = "(internal) the instrumented half writes (a)-(c) here", Hidden = true };
         var command = new Command("bench", "Benchmark the engine against AFL++ (prints a table; --json gives the figures)")
         {
-            seconds, seeds, aflSeconds, aflSeeds, aflCap, noAfl, depth, prefixes, partial,
+            seconds, seeds, aflSeconds, aflSeeds, aflCap, noAfl, depth, prefixes, mutants, mutantExecs, partial,
         };
         foreach (var o in json.All) command.Options.Add(o);
         command.SetAction(parse =>
@@ -51,6 +53,18 @@ internal static partial class BenchCommand
             using var stop = StopSignal.Listen(stderr, "skipping what is left and printing the figures measured so far");
             var settings = new Settings(parse.GetValue(seconds), parse.GetValue(seeds), parse.GetValue(aflSeconds),
                 parse.GetValue(aflSeeds) ?? parse.GetValue(seeds), parse.GetValue(aflCap), !parse.GetValue(noAfl), parse.GetValue(depth), parse.GetValue(prefixes), stop.Token);
+            if (parse.GetValue(mutants) is { } ids)
+            {
+                var list = ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(CommonOptions.Variant).ToList();
+                if (list.Count == 0) throw new UsageException("--mutants names no version");
+                if (parse.GetValue(mutantExecs) < 1) throw new UsageException("--mutant-execs must be positive");
+                var mf = new Figures();
+                RunMutants(settings, list, parse.GetValue(mutantExecs), mf, text);
+                if (!json.ToStdout(parse)) WriteTable(stdout, mf);
+                json.Emit(parse, stdout, Json(mf));
+                return ExitCodes.Clean;
+            }
+
             if (parse.GetValue(partial) is { } partialPath)
             {
                 // The instrumented half: (a)-(c) with SharpFuzz edges, figures to a file for the other half.

@@ -15,15 +15,18 @@ public static class VersionCheck
     /// the whole budget only in the rows your version shows (elsewhere: its reproducers and the fuzz, no explorer),
     /// so the deadline goes to the column the check is about.
     /// </summary>
-    public static List<VerdictRow> Rows(List<(List<EventProgram> Programs, Signature Cause)> causes, SplitVariant? baseVersion, SplitVariant version, VerdictBudget budget)
+    public static List<VerdictRow> Rows(List<(List<EventProgram> Programs, Signature Cause)> causes, SplitVariant? baseVersion, SplitVariant version,
+        VerdictBudget budget, VerdictBudget? baseBudget = null)
     {
+        ArgumentNullException.ThrowIfNull(budget);
+        var full = baseBudget ?? budget;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
         var mine = new VerdictCell[causes.Count];
         Parallel.For(0, causes.Count, parallel, i => mine[i] = Verdicts.Cell(causes[i].Programs, causes[i].Cause, version, budget));
         if (baseVersion is null) return causes.Select((c, i) => Verdicts.RowOf(c.Cause, [mine[i]], [version])).ToList();
         var theirs = new VerdictCell[causes.Count];
         Parallel.For(0, causes.Count, parallel, i =>
-            theirs[i] = Verdicts.Cell(causes[i].Programs, causes[i].Cause, baseVersion, mine[i].Shows ? budget : budget with { Depth = 0 }));
+            theirs[i] = Verdicts.Cell(causes[i].Programs, causes[i].Cause, baseVersion, mine[i].Shows ? full : full with { Depth = 0 }));
         return causes.Select((c, i) => Verdicts.RowOf(c.Cause, [theirs[i], mine[i]], [baseVersion, version])).ToList();
     }
 

@@ -35,7 +35,7 @@ public static class CheckPage
         o.Append("<section class=\"card\"><h1>Check a version</h1>\n")
             .Append("<p>Paste the C text of <code>split_kernel_leaf_mapping()</code> (a whole <code>mmu.c</code>, or the function and what it reads) ")
             .Append("or a unified diff against the base's C text. It is compiled by the kernel-C front end and run on the model; the answer is the ")
-            .Append($"verdict rows beside the base (the zoo corpus, the campaign's root causes and a discovery fuzz; at most {MaxSeconds} s). ")
+            .Append($"verdict rows beside the base (the zoo corpus, the campaign's root causes and a discovery fuzz; the base's column without the explorer; at most {MaxSeconds} s). ")
             .Append($"Up to {MaxTextBytes / 1024} KiB; the names it may use: <code>fuzzfarm bindings</code>.</p>\n");
         if (error is not null) o.Append("<p class=\"error\" id=\"check-error\">").Append(E(error)).Append("</p>\n");
         o.Append("<form method=\"post\" action=\"/check\" id=\"check-form\">\n")
@@ -75,19 +75,27 @@ public static class CheckPage
         var version = VersionSource.Compile(source, "yours", baseVersion);
         var causes = VersionCheck.RootCauses(Corpus().Concat(extra), id => VariantCatalog.TryGet(id, out var v) ? v : baseVersion,
             VariantCatalog.All, out var sources);
-        foreach (var (program, cause) in VersionCheck.Discover(version, causes, null, DiscoverExecutions, cancel))
+        // The discovery fuzz gets a third of the time at most, so the cells get the rest.
+        using (var discovery = CancellationTokenSource.CreateLinkedTokenSource(cancel))
         {
-            causes.Add(([program], cause));
-            sources[cause.Key] = ["found by the discovery fuzz of your version"];
+            discovery.CancelAfter(TimeSpan.FromSeconds(MaxSeconds / 3.0));
+            foreach (var (program, cause) in VersionCheck.Discover(version, causes, null, DiscoverExecutions, discovery.Token))
+            {
+                causes.Add(([program], cause));
+                sources[cause.Key] = ["found by the discovery fuzz of your version"];
+            }
         }
 
-        var rows = VersionCheck.Rows(causes, baseVersion, version, Budget with { Cancel = cancel });
+        // The base's column: its reproducers and the aimed fuzz (the explorer is for your column; the CLI runs both).
+        var rows = VersionCheck.Rows(causes, baseVersion, version, Budget with { Cancel = cancel }, Budget with { Cancel = cancel, Depth = 0 });
         return Result(text, baseVersion, version, rows, sources);
     }
 
     private static string Result(string text, SplitVariant baseVersion, CVariant version, IReadOnlyList<VerdictRow> rows, Dictionary<string, List<string>> sources)
     {
-        var worse = rows.Where(r => r.Kind == "hazard" && r.Cell(version.Id) is { Shows: true } && r.Cell(baseVersion.Id) is not { Shows: true }).ToList();
+        var shows = rows.Where(r => r.Kind == "hazard" && r.Cell(version.Id) is { Shows: true } && r.Cell(baseVersion.Id) is not { Shows: true }).ToList();
+        var undecided = shows.Where(r => !VersionCheck.Complete(r.Cell(baseVersion.Id)!)).ToList();
+        var worse = shows.Except(undecided).ToList();
         var o = new StringBuilder();
         o.Append("<div class=\"breadcrumb\"><a href=\"/\">Dashboard</a> / <a href=\"/check\">check</a></div>\n<section class=\"card\"><h1>Your version on ")
             .Append(E(baseVersion.Id)).Append("</h1>\n");
@@ -96,6 +104,12 @@ public static class CheckPage
                 ? $"No hazard your version has that {E(baseVersion.Id)} lacks."
                 : $"Hazard(s) {E(baseVersion.Id)} lacks: {string.Join(", ", worse.Select(r => $"<code>{E(r.Key)}</code>"))}.")
             .Append("</p>\n");
+        if (undecided.Count > 0)
+        {
+            o.Append("<p class=\"note\" id=\"check-undecided\">Undecided (the deadline cut ").Append(E(baseVersion.Id)).Append("'s search short): ")
+                .Append(string.Join(", ", undecided.Select(r => $"<code>{E(r.Key)}</code>"))).Append(".</p>\n");
+        }
+
         foreach (var note in version.Notes) o.Append("<p class=\"note\">").Append(E(note)).Append("</p>\n");
         o.Append("<table id=\"check-rows\">\n<thead><tr><th>root cause</th><th>kind</th><th>").Append(E(baseVersion.Id))
             .Append("</th><th>yours</th><th>reproducer</th></tr></thead>\n<tbody>\n");

@@ -47,14 +47,15 @@ public sealed class CheckPageTests() : CliTestBase("checkpage")
             Assert.Contains("<td>Z8</td>", page, StringComparison.Ordinal);
         }
 
-        // D without its online check: a hazard D lacks, named.
-        var noOnline = FuzzFarm.KernelC.VersionSource.Shipped(VariantCatalog.Get("realm-v2"))
-            .Replace("\t\tif (WARN_ON_ONCE(num_online_cpus() > 1))\n\t\t\treturn -EBUSY;\n", "", StringComparison.Ordinal);
-        using (var response = await http.PostAsync(new Uri("/check", UriKind.Relative), Form(noOnline, "realm-v2"), ct))
+        // D without its page-allocator check: splits allocate before the page allocator exists, a hazard D lacks.
+        var noAllocCheck = FuzzFarm.KernelC.VersionSource.Shipped(VariantCatalog.Get("realm-v2"))
+            .Replace("\t\tif (WARN_ON_ONCE(!page_alloc_available))\n\t\t\treturn -EBUSY;\n", "", StringComparison.Ordinal);
+        Assert.DoesNotContain("!page_alloc_available", noAllocCheck, StringComparison.Ordinal);
+        using (var response = await http.PostAsync(new Uri("/check", UriKind.Relative), Form(noAllocCheck, "realm-v2"), ct))
         {
             var page = await response.Content.ReadAsStringAsync(ct);
             Assert.True(response.IsSuccessStatusCode, page);
-            Assert.Contains("Hazard(s) realm-v2 lacks: <code>tlb-conflict--", page, StringComparison.Ordinal);
+            Assert.Contains("Hazard(s) realm-v2 lacks: <code>alloc-before-page-allocator--", page, StringComparison.Ordinal);
         }
 
         // A name the model does not bind, in a text with markup: one line, encoded, the text kept in the form.
