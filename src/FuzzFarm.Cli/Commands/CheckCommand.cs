@@ -85,17 +85,11 @@ internal static class CheckCommand
             budget = budget with { Cancel = deadline.Token };
 
             // Root causes the corpus lacks: a bounded fuzz of the new version on each corpus machine, every invariant.
-            var discovered = VersionCheck.Discover(version, causes, only, discoverExecs, deadline.Token);
-            foreach (var (program, cause) in discovered)
-            {
-                causes.Add(([program], cause));
-                sources[cause.Key] = ["found by the discovery fuzz of your version"];
-            }
-
+            var discovered = VersionCheck.DiscoverInto(version, causes, sources, only, discoverExecs, deadline.Token);
             if (discoverExecs > 0)
             {
                 text.WriteLine($"check: fuzzed your version {discoverExecs:N0} execs on each of {causes.SelectMany(c => c.Programs).Select(p => p.Machine).Distinct().Count()} " +
-                    $"corpus machine(s): {discovered.Count} root cause(s) the corpus lacks");
+                    $"corpus machine(s): {discovered} root cause(s) the corpus lacks");
             }
 
             List<SplitVariant> list = baseVersion is null ? [version] : [baseVersion, version];
@@ -112,17 +106,10 @@ internal static class CheckCommand
             var reproducers = WriteReproducers(parse.GetValue(outDir)!, path, baseVersion, version, rows);
             foreach (var line in reproducers) text.WriteLine(line);
 
-            // Worse: your version shows a hazard its base does not, and the base's search ran to its end (an
-            // interrupted base cell is "undecided", said so, and does not fail the check).
-            // With --fail-on strict only what your version shows with the kernel's own callers counts; a base that
-            // shows the row with assumptions leaves it undecided (whether it has a strict reproducer was not searched).
-            var strictOnly = parse.GetValue(failOn) == "strict";
-            var shows = rows.Where(r => r.Kind == "hazard" && r.Cell(version.Id) is { Shows: true } mine
-                && (!strictOnly || mine.Assumptions == Assumptions.None)
-                && (baseVersion is null || r.Cell(baseVersion.Id) is not { Shows: true } theirs || (strictOnly && theirs.Assumptions != Assumptions.None))).ToList();
-            var undecided = shows.Where(r => baseVersion is not null && r.Cell(baseVersion.Id) is { } b && (b.Shows || !VersionCheck.Complete(b)))
-                .Select(r => r.Key).ToList();
-            var worse = shows.Select(r => r.Key).Except(undecided).ToList();
+            // Worse: your version shows a hazard its base does not and the base's search settled it; an undecided row
+            // is said so and does not fail the check (see VersionCheck.Decide, also for --fail-on strict).
+            var (worseRows, undecidedRows) = VersionCheck.Decide(rows, baseVersion, version, parse.GetValue(failOn) == "strict");
+            var (worse, undecided) = (worseRows.Select(r => r.Key).ToList(), undecidedRows.Select(r => r.Key).ToList());
             if (undecided.Count > 0)
             {
                 text.WriteLine($"check: undecided ({baseVersion!.Id}'s search was cut short by the deadline, or it shows the row only with assumptions): " +
@@ -175,9 +162,6 @@ internal static class CheckCommand
     }
 
     private static string DisplayName(string path) => path == "-" ? "<stdin>" : path;
-
-    /// <summary>The shipped C text of a version.</summary>
-    internal static string ShippedText(SplitVariant version) => VersionSource.Shipped(version);
 
     /// <summary>Reads and compiles the input (a C file or a patch against the base's C text); every failure is one <see cref="KernelCException"/> line.</summary>
     internal static CVariant Load(string path, SplitVariant? baseVersion) => VersionSource.Compile(Source(path, baseVersion), "yours", baseVersion);

@@ -31,7 +31,7 @@ public static class VersionCheck
     }
 
     /// <summary>A cell whose answer is final: it shows the root cause, or its search ran to the end of its budget.</summary>
-    public static bool Complete(VerdictCell cell) =>
+    private static bool Complete(VerdictCell cell) =>
         cell.Shows || cell.Kind == VerdictKind.ProvedAbsent || (cell.Kind == VerdictKind.NotFound && !cell.Note.Contains("interrupted", StringComparison.Ordinal));
 
     /// <summary>
@@ -54,7 +54,7 @@ public static class VersionCheck
             });
             while (session.Executions < execs && !cancel.IsCancellationRequested)
                 session.RunSlice((int)Math.Min(1_000, execs - session.Executions));
-            foreach (var f in session.Findings) found[i].Add((f.Program.WithEvents(f.Program.Events), f.Signature));
+            foreach (var f in session.Findings) found[i].Add((f.Program, f.Signature));
         });
         var result = new List<(EventProgram, Signature)>();
         foreach (var (program, cause) in found.SelectMany(f => f))
@@ -63,6 +63,45 @@ public static class VersionCheck
         }
 
         return result;
+    }
+
+    /// <summary>What the discovery fuzz's rows say they came from.</summary>
+    public const string DiscoveredSource = "found by the discovery fuzz of your version";
+
+    /// <summary>
+    /// <see cref="Discover"/>, its root causes added to <paramref name="causes"/> as rows and named in
+    /// <paramref name="sources"/>; returns how many it added.
+    /// </summary>
+    public static int DiscoverInto(SplitVariant version, List<(List<EventProgram> Programs, Signature Cause)> causes,
+        Dictionary<string, List<string>> sources, IReadOnlyList<Invariant>? only, long execs, CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(causes);
+        ArgumentNullException.ThrowIfNull(sources);
+        var discovered = Discover(version, causes, only, execs, cancel);
+        foreach (var (program, cause) in discovered)
+        {
+            causes.Add(([program], cause));
+            sources[cause.Key] = [DiscoveredSource];
+        }
+
+        return discovered.Count;
+    }
+
+    /// <summary>
+    /// The answer of a check: the hazard rows your version shows and its base does not (<paramref name="strictOnly"/>:
+    /// only those shown with the kernel's own callers), split into those the base's search settled (worse) and those it
+    /// did not (undecided: cut short by the deadline, or, for a strict gate, shown by the base with assumptions).
+    /// </summary>
+    public static (List<VerdictRow> Worse, List<VerdictRow> Undecided) Decide(
+        IReadOnlyList<VerdictRow> rows, SplitVariant? baseVersion, SplitVariant version, bool strictOnly)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(version);
+        var shows = rows.Where(r => r.Kind == "hazard" && r.Cell(version.Id) is { Shows: true } mine
+            && (!strictOnly || mine.Assumptions == Assumptions.None)
+            && (baseVersion is null || r.Cell(baseVersion.Id) is not { Shows: true } theirs || (strictOnly && theirs.Assumptions != Assumptions.None))).ToList();
+        var undecided = shows.Where(r => baseVersion is not null && r.Cell(baseVersion.Id) is { } b && (b.Shows || !Complete(b))).ToList();
+        return (shows.Except(undecided).ToList(), undecided);
     }
 
     /// <summary>

@@ -79,11 +79,7 @@ public static class CheckPage
         using (var discovery = CancellationTokenSource.CreateLinkedTokenSource(cancel))
         {
             discovery.CancelAfter(TimeSpan.FromSeconds(MaxSeconds / 3.0));
-            foreach (var (program, cause) in VersionCheck.Discover(version, causes, null, DiscoverExecutions, discovery.Token))
-            {
-                causes.Add(([program], cause));
-                sources[cause.Key] = ["found by the discovery fuzz of your version"];
-            }
+            VersionCheck.DiscoverInto(version, causes, sources, null, DiscoverExecutions, discovery.Token);
         }
 
         // The base's column: its reproducers and the aimed fuzz (the explorer is for your column; the CLI runs both).
@@ -93,9 +89,7 @@ public static class CheckPage
 
     private static string Result(string text, SplitVariant baseVersion, CVariant version, IReadOnlyList<VerdictRow> rows, Dictionary<string, List<string>> sources)
     {
-        var shows = rows.Where(r => r.Kind == "hazard" && r.Cell(version.Id) is { Shows: true } && r.Cell(baseVersion.Id) is not { Shows: true }).ToList();
-        var undecided = shows.Where(r => !VersionCheck.Complete(r.Cell(baseVersion.Id)!)).ToList();
-        var worse = shows.Except(undecided).ToList();
+        var (worse, undecided) = VersionCheck.Decide(rows, baseVersion, version, strictOnly: false);
         var o = new StringBuilder();
         o.Append("<div class=\"breadcrumb\"><a href=\"/\">Dashboard</a> / <a href=\"/check\">check</a></div>\n<section class=\"card\"><h1>Your version on ")
             .Append(E(baseVersion.Id)).Append("</h1>\n");

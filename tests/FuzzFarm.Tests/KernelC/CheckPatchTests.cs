@@ -47,7 +47,7 @@ public sealed class CheckPatchTests
     [Fact]
     public void PatchMarksTheLinesItChangedAndKeepsTheRest()
     {
-        var baseText = CheckCommand.ShippedText(VariantCatalog.Get("realm-v2"));
+        var baseText = FuzzFarm.KernelC.VersionSource.Shipped(VariantCatalog.Get("realm-v2"));
         var result = UnifiedPatch.Apply("p", File.ReadAllText(PatchPath), "c/realm-v2.c", baseText);
         Assert.Equal(2, result.Hunks);
         Assert.Empty(result.OtherFiles);
@@ -98,7 +98,7 @@ public sealed class CheckPatchTests
     {
         // realm-v2 without the "more than one CPU online" refusal: a split before FINALIZE while a CPU without BBML2_NOABORT
         // is online, with no change of CPUs between check and split; no corpus row has it, the discovery fuzz finds it.
-        var text = CheckCommand.ShippedText(VariantCatalog.Get("realm-v2"))
+        var text = FuzzFarm.KernelC.VersionSource.Shipped(VariantCatalog.Get("realm-v2"))
             .Replace("\t\tif (WARN_ON_ONCE(num_online_cpus() > 1))\n\t\t\treturn -EBUSY;\n", "", StringComparison.Ordinal);
         Assert.DoesNotContain("num_online_cpus", text, StringComparison.Ordinal);
         var file = Temp("no-online-check.c", text);
@@ -139,7 +139,7 @@ public sealed class CheckPatchTests
     [Fact]
     public void TheShippedTextOfTheBaseIsNotWorseThanItself()
     {
-        var file = Temp("realm-v2.c", CheckCommand.ShippedText(VariantCatalog.Get("realm-v2")));
+        var file = Temp("realm-v2.c", FuzzFarm.KernelC.VersionSource.Shipped(VariantCatalog.Get("realm-v2")));
         try
         {
             var (code, output, err) = Run("check", file, "--base", "realm-v2", "--corpus", Corpus.Dir, "--invariant", "tlb-conflict",
