@@ -318,19 +318,16 @@ internal static partial class FarmCommands
     /// <summary>What the runs' splits cost the linear map, per version, per execution (§9; the FINALIZE repaint counts).</summary>
     internal static void PrintFragmentation(TextWriter w, IEnumerable<MachineStatus> machines)
     {
-        var byVersion = machines.Where(m => m.FragmentationExecutions > 0 && m.Key.Split('/').Length > 1)
-            .GroupBy(m => m.Key.Split('/')[1])
-            .Select(g => (Version: g.Key, Execs: g.Sum(m => m.FragmentationExecutions), Pages: g.Sum(m => m.TablePages),
-                Bytes: g.Sum(m => (double)m.BlockBytesLost), Leaves: g.Sum(m => m.Leaves)))
-            .OrderBy(t => VariantCatalog.TryGet(t.Version, out var v) ? v.Order : int.MaxValue).ThenBy(t => t.Version, StringComparer.Ordinal).ToList();
+        var byVersion = VerdictGrid.FragmentationByVersion(machines)
+            .OrderBy(t => VariantCatalog.TryGet(t.Key, out var v) ? v.Order : int.MaxValue).ThenBy(t => t.Key, StringComparer.Ordinal).ToList();
         if (byVersion.Count == 0) return;
         w.WriteLine();
         w.WriteLine("fragmentation per execution (what the splits cost the linear map; the FINALIZE repaint counts):");
         w.WriteLine($"  {"version",-22} {"execs",12} {"leaves",10} {"table pages",12} {"MiB page-mapped",16}");
-        foreach (var t in byVersion)
+        foreach (var (version, t) in byVersion)
         {
             w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {t.Version,-22} {t.Execs,12:N0} {(double)t.Leaves / t.Execs,10:N1} {(double)t.Pages / t.Execs,12:N1} {t.Bytes / t.Execs / (1024 * 1024),16:N1}"));
+                $"  {version,-22} {t.Executions,12:N0} {(double)t.Leaves / t.Executions,10:N1} {(double)t.TablePages / t.Executions,12:N1} {t.BlockBytesLost / (double)t.Executions / (1024 * 1024),16:N1}"));
         }
     }
 

@@ -34,7 +34,7 @@ internal static class ReplayText
             o.WriteLine($"   stats: {r.LiveResizes} live resizes, {r.TablePages} table pages, {r.Summary.SkippedEvents} events skipped, " +
                 $"assumptions used: {AssumptionNames.Format(r.Summary.AssumptionsUsed)}");
             o.WriteLine($"   fragmentation: {FragmentationJson.Text(r.Fragmentation)}");
-            if (r.FragmentationByEvent.Count > 1 || r.FragmentationByEvent is [{ Event: >= 0 and < FragmentationStep.Drain }])
+            if (r.FragmentationByEvent is not ([] or [{ Event: FragmentationStep.Boot or FragmentationStep.Drain }])) // else the line above says it all
             {
                 foreach (var step in r.FragmentationByEvent)
                     o.WriteLine($"     {FragmentationJson.StepName(step) + ":",-10} {FragmentationJson.Text(step.Delta)}");

@@ -19,13 +19,18 @@ public static class FragmentationJson
     {
         ArgumentNullException.ThrowIfNull(w);
         w.WriteStartObject("fragmentation");
+        Fields(w, f);
+        w.WriteEndObject();
+    }
+
+    private static void Fields(Utf8JsonWriter w, in Fragmentation f)
+    {
         w.WriteStartObject("leaves_created");
         for (var i = 0; i < Fragmentation.LevelNames.Count; i++) w.WriteNumber(Fragmentation.LevelNames[i], f.LeavesAt(i));
         w.WriteEndObject();
         w.WriteNumber("table_pages", f.TablePages);
         w.WriteNumber("cont_groups_broken", f.ContGroupsBroken);
         w.WriteNumber("block_bytes_lost", f.BlockBytesLost);
-        w.WriteEndObject();
     }
 
     /// <summary>Writes <c>"fragmentation_by_event": [ { "event": N|"boot"|"drain", … } ]</c>.</summary>
@@ -40,12 +45,7 @@ public static class FragmentationJson
             if (s.Event == FragmentationStep.Boot) w.WriteString("event", "boot");
             else if (s.Event == FragmentationStep.Drain) w.WriteString("event", "drain");
             else w.WriteNumber("event", s.Event);
-            w.WriteStartObject("leaves_created");
-            for (var i = 0; i < Fragmentation.LevelNames.Count; i++) w.WriteNumber(Fragmentation.LevelNames[i], s.Delta.LeavesAt(i));
-            w.WriteEndObject();
-            w.WriteNumber("table_pages", s.Delta.TablePages);
-            w.WriteNumber("cont_groups_broken", s.Delta.ContGroupsBroken);
-            w.WriteNumber("block_bytes_lost", s.Delta.BlockBytesLost);
+            Fields(w, s.Delta);
             w.WriteEndObject();
         }
 

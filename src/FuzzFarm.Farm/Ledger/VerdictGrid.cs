@@ -65,4 +65,22 @@ public static class VerdictGrid
 
         return d;
     }
+
+    /// <summary>A version's fragmentation sums over its machine grains, and the executions they cover.</summary>
+    public readonly record struct FragmentationSums(long Executions, long TablePages, long BlockBytesLost, long Leaves);
+
+    /// <summary>Fragmentation sums per version (keys campaign/variant/env/…; grains without executions left out).</summary>
+    public static Dictionary<string, FragmentationSums> FragmentationByVersion(IEnumerable<MachineStatus> machines)
+    {
+        ArgumentNullException.ThrowIfNull(machines);
+        var d = new Dictionary<string, FragmentationSums>(StringComparer.Ordinal);
+        foreach (var m in machines)
+        {
+            if (m.Key.Split('/') is not [_, var v, ..] || m.FragmentationExecutions == 0) continue;
+            var t = d.GetValueOrDefault(v);
+            d[v] = new FragmentationSums(t.Executions + m.FragmentationExecutions, t.TablePages + m.TablePages, t.BlockBytesLost + m.BlockBytesLost, t.Leaves + m.Leaves);
+        }
+
+        return d;
+    }
 }

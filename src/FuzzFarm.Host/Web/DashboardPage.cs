@@ -106,14 +106,7 @@ internal static class DashboardPage
     private static void Fragmentation(StringBuilder o, DashboardSnapshot s)
     {
         o.Append("<section class=\"card\"><h2>Fragmentation <span class=\"aside\">what the splits cost the linear map, per execution (a split is permanent; the FINALIZE repaint counts)</span></h2>\n");
-        var byVersion = new SortedDictionary<string, (long Execs, long Pages, long Bytes, long Leaves)>(StringComparer.Ordinal);
-        foreach (var m in s.Campaigns.SelectMany(c => c.Machines))
-        {
-            if (m.Key.Split('/') is not [_, var v, ..] || m.FragmentationExecutions == 0) continue;
-            var t = byVersion.GetValueOrDefault(v);
-            byVersion[v] = (t.Execs + m.FragmentationExecutions, t.Pages + m.TablePages, t.Bytes + m.BlockBytesLost, t.Leaves + m.Leaves);
-        }
-
+        var byVersion = VerdictGrid.FragmentationByVersion(s.Campaigns.SelectMany(c => c.Machines)).OrderBy(t => t.Key, StringComparer.Ordinal).ToList();
         if (byVersion.Count == 0)
         {
             o.Append("<p class=\"empty\">No execution yet.</p>\n<table id=\"fragmentation\" hidden></table></section>\n");
@@ -125,8 +118,8 @@ internal static class DashboardPage
         foreach (var (v, t) in byVersion)
         {
             o.Append("<tr data-version=\"").Append(E(v)).Append("\"><td><span class=\"tag\">").Append(E(v)).Append("</span></td><td class=\"num\">")
-                .Append(Number(t.Execs)).Append("</td><td class=\"num\">").Append(Mean(t.Leaves, t.Execs)).Append("</td><td class=\"num\" data-table-pages>")
-                .Append(Mean(t.Pages, t.Execs)).Append("</td><td class=\"num\">").Append(Mean(t.Bytes / (1024.0 * 1024.0), t.Execs)).Append("</td></tr>\n");
+                .Append(Number(t.Executions)).Append("</td><td class=\"num\">").Append(Mean(t.Leaves, t.Executions)).Append("</td><td class=\"num\" data-table-pages>")
+                .Append(Mean(t.TablePages, t.Executions)).Append("</td><td class=\"num\">").Append(Mean(t.BlockBytesLost / (1024.0 * 1024.0), t.Executions)).Append("</td></tr>\n");
         }
 
         o.Append("</tbody></table></section>\n");
