@@ -55,7 +55,8 @@ internal static partial class BenchCommand
                 parse.GetValue(aflSeeds) ?? parse.GetValue(seeds), parse.GetValue(aflCap), !parse.GetValue(noAfl), parse.GetValue(depth), parse.GetValue(prefixes), stop.Token);
             if (parse.GetValue(mutants) is { } ids)
             {
-                var list = ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(CommonOptions.Variant).ToList();
+                var list = ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(id => VariantCatalog.TryGet(id, out var v) ? v
+                    : throw new UsageException($"--mutants: unknown version '{id}' (known: {string.Join(", ", VariantCatalog.Ids)})")).ToList();
                 if (list.Count == 0) throw new UsageException("--mutants names no version");
                 if (parse.GetValue(mutantExecs) < 1) throw new UsageException("--mutant-execs must be positive");
                 var mf = new Figures();
@@ -244,26 +245,7 @@ internal static partial class BenchCommand
             return;
         }
 
-        // (e) an interpreted version (the C text c/realm-v2.c compiled by the kernel-C front end) against its C# twin:
-        // the executor alone, same machine and programs, plain assemblies, one after the other.
-        log.WriteLine($"(e) interpreted c/realm-v2.c vs the C# realm-v2, executor alone, {FourCpus}, {s.Seconds / 4:F1}s each");
-        var twin = VariantCatalog.Get("realm-v2");
-        var interpreted = FuzzFarm.KernelC.CVariant.Compile("c/realm-v2.c", CheckCommand.ShippedText(twin), "realm-v2", null);
-        // Four alternating rounds each, so a load change on the machine hits both alike.
-        double csharpRate = 0, cRate = 0, cAlloc = 0;
-        for (var round = 0; round < 4 && !s.Stopped; round++)
-        {
-            csharpRate += ExecutorRate(null, s.Seconds / 16, twin).Rate / 4;
-            var (rate, alloc) = ExecutorRate(null, s.Seconds / 16, interpreted);
-            cRate += rate / 4;
-            cAlloc = Math.Max(cAlloc, alloc);
-        }
-
-        f["csharp_twin_execs_per_sec"] = Math.Round(csharpRate);
-        f["c_text_execs_per_sec"] = Math.Round(cRate);
-        f["c_text_alloc_bytes_per_exec"] = Math.Round(cAlloc, 2);
-        f["c_text_vs_csharp"] = Math.Round(cRate / csharpRate, 3);
-        if (s.Stopped)
+        if (!RunCText(s, f, log))
         {
             Interrupted(f);
             return;
