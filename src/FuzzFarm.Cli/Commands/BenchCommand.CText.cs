@@ -20,7 +20,7 @@ internal static partial class BenchCommand
         for (var round = 0; round < 4 && !s.Stopped; round++)
         {
             csharpRate += ExecutorRate(null, s.Seconds / 16, twin).Rate / 4;
-            var (rate, alloc) = ExecutorRate(null, s.Seconds / 16, interpreted);
+            var (rate, alloc, _, _) = ExecutorRate(null, s.Seconds / 16, interpreted);
             cRate += rate / 4;
             cAlloc = Math.Max(cAlloc, alloc);
         }

@@ -108,6 +108,7 @@ internal static partial class BenchCommand
         var f = new Figures();
         using var edges = InstrumentedContext.Active ? EdgeCoverageObserver.TryAcquire(Instrumenter.MapSize) : null;
         f["edges_instrumented"] = edges is not null;
+        f["edge_policy"] = edges is null ? null : Instrumenter.Policy.ToString().ToLowerInvariant();
         f["cpus"] = Environment.ProcessorCount;
         f["machine_a"] = FourCpus;
         f["machine_z3"] = Z3Machine;
@@ -122,7 +123,7 @@ internal static partial class BenchCommand
         var warm = Stopwatch.StartNew();
         while (warm.Elapsed.TotalSeconds < Math.Min(2, s.Seconds / 2) && !s.Stopped) session.RunSlice(1000);
         var e0 = session.Executions;
-        var (h0, k0, n0) = (session.PrefixHits, session.PrefixEventsSkipped, session.Events);
+        var (h0, k0, n0, s0) = (session.PrefixHits, session.PrefixEventsSkipped, session.Events, session.SkippedEvents);
         var a0 = GC.GetAllocatedBytesForCurrentThread();
         var clock = Stopwatch.StartNew();
         do session.RunSlice(1000);
@@ -130,6 +131,8 @@ internal static partial class BenchCommand
         var execs = session.Executions - e0;
         var rate = execs / clock.Elapsed.TotalSeconds;
         f["execs_per_sec_per_core"] = Math.Round(rate);
+        f["mean_program_events_a"] = Math.Round((session.Events - n0) / (double)execs, 2);
+        f["skipped_event_share_a"] = Math.Round((session.SkippedEvents - s0) / (double)Math.Max(1, session.Events - n0), 3);
         f["alloc_bytes_per_exec"] = Math.Round((GC.GetAllocatedBytesForCurrentThread() - a0) / (double)execs, 2);
         f["prefix_snapshots"] = s.PrefixSnapshots;
         f["prefix_hit_rate"] = Math.Round((session.PrefixHits - h0) / (double)execs, 3);
@@ -142,8 +145,10 @@ internal static partial class BenchCommand
         if (s.Stopped) return Interrupted(f);
 
         // (a') the executor alone on decoded 16-event programs (no mutation, no feedback): the machine's ceiling.
-        var (executorRate, executorAlloc) = ExecutorRate(edges, s.Seconds / 2);
+        var (executorRate, executorAlloc, executorEvents, executorSkipped) = ExecutorRate(edges, s.Seconds / 2);
         f["executor_execs_per_sec"] = Math.Round(executorRate);
+        f["executor_mean_program_events"] = Math.Round(executorEvents, 2);
+        f["executor_skipped_event_share"] = Math.Round(executorSkipped, 3);
         f["executor_alloc_bytes_per_exec"] = Math.Round(executorAlloc, 2);
 
         if (s.Stopped) return Interrupted(f);
@@ -279,7 +284,7 @@ internal static partial class BenchCommand
     }
 
     /// <summary>Executions/s and bytes allocated per execution of the executor alone.</summary>
-    private static (double Rate, double AllocPerExec) ExecutorRate(EdgeCoverageObserver? edges, double seconds, SplitVariant? variant = null)
+    private static (double Rate, double AllocPerExec, double MeanEvents, double SkippedShare) ExecutorRate(EdgeCoverageObserver? edges, double seconds, SplitVariant? variant = null)
     {
         variant ??= VariantCatalog.Get("realm-v2");
         var machine = TraceParser.ParseMachine(FourCpus);
@@ -298,6 +303,14 @@ internal static partial class BenchCommand
             programs[i] = buffer[..BinaryDecoder.DecodeInto(bytes, machine, buffer)];
         }
 
+        long events = 0, skipped = 0;
+        foreach (var p in programs)
+        {
+            executor.Run(p);
+            events += p.Length;
+            skipped += executor.Machine.Kernel.SkippedEvents;
+        }
+
         for (var i = 0; i < 20_000; i++) executor.Run(programs[i % programs.Length]);
         var a0 = GC.GetAllocatedBytesForCurrentThread();
         var n = 0L;
@@ -308,7 +321,8 @@ internal static partial class BenchCommand
             n += 1000;
         }
 
-        return (n / sw.Elapsed.TotalSeconds, (GC.GetAllocatedBytesForCurrentThread() - a0) / (double)n);
+        return (n / sw.Elapsed.TotalSeconds, (GC.GetAllocatedBytesForCurrentThread() - a0) / (double)n,
+            events / (double)programs.Length, skipped / (double)Math.Max(1, events));
     }
 
     private static double Median(List<double> xs)

@@ -44,10 +44,20 @@ internal sealed class InstrumentedContext : AssemblyLoadContext
         why = null;
         if (Active) return null;
         var baseDir = AppContext.BaseDirectory;
+        EdgePolicy policy;
+        try
+        {
+            policy = Instrumenter.Policy;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new UsageException(e.Message);
+        }
+
         string dir;
         try
         {
-            dir = Instrumenter.Prepare(baseDir);
+            dir = Instrumenter.Prepare(baseDir, policy);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or BadImageFormatException or InvalidOperationException)
         {

@@ -46,16 +46,62 @@ public static class Instrumenter
         "ActiveTasks", "Save", "Restore",
     ];
 
-    private static bool IsStripped(MethodDef method) =>
-        method.DeclaringType.FullName.StartsWith("FuzzFarm.Model.Kernel", StringComparison.Ordinal)
-        && (Stripped.Contains(method.Name.String) || (method.IsGetter && method.Body.Instructions.Count(i => i.OpCode.FlowControl == FlowControl.Cond_Branch) == 0));
+    /// <summary>
+    /// The Kernel methods the <see cref="EdgePolicy.Guards"/> policy keeps: the primitives a version's guard logic
+    /// reads or takes (capabilities, CPU masks, realm and allocator state, locks, WARN_ON, leaf tests). Their
+    /// branches are the kernel's answers to the guards; the page-table arithmetic behind a split is not here.
+    /// </summary>
+    public static readonly string[] GuardMethods =
+    [
+        "SystemSupportsBbml2NoAbort", "SystemCapabilitiesFinalized", "CpuSupportsBbml2NoAbort", "ForcePteMapping",
+        "CanSetDirectMap", "IsKfenceAddress", "IsRealmWorld", "SlabIsAvailable", "NumOnlineCpus", "Arm64KfenceCanSetDirectMap",
+        "MutexLock", "MutexUnlock", "CpusReadTrylock", "CpusReadLock", "CpusReadUnlock", "WarnOn", "LeafIs",
+        "get_PageAllocAvailable",
+    ];
 
-    /// <summary>Whether a type (full name) is instrumented: FuzzFarm code except <see cref="Excluded"/>.</summary>
-    public static bool ShouldInstrument(string type) =>
-        type.StartsWith("FuzzFarm.", StringComparison.Ordinal) && !Excluded.Any(e => type == e || type.StartsWith(e + "/", StringComparison.Ordinal));
+    /// <summary>
+    /// The instrumentation policy, from FUZZFARM_EDGES: <c>guards</c> (the default) or <c>model</c>. An unknown
+    /// value is an error naming the variable.
+    /// </summary>
+    public static EdgePolicy Policy => ParsePolicy(Environment.GetEnvironmentVariable(PolicyVariable));
+
+    /// <summary>A FUZZFARM_EDGES value: blank is <c>guards</c>.</summary>
+    /// <exception cref="InvalidOperationException">Neither <c>guards</c> nor <c>model</c>; the message names the variable.</exception>
+    public static EdgePolicy ParsePolicy(string? text) => string.IsNullOrWhiteSpace(text) ? EdgePolicy.Guards : text.Trim() switch
+    {
+        "guards" => EdgePolicy.Guards,
+        "model" => EdgePolicy.Model,
+        _ => throw new InvalidOperationException($"{PolicyVariable}: '{text}' is not 'guards' or 'model'"),
+    };
+
+    public const string PolicyVariable = "FUZZFARM_EDGES";
+
+    private static bool IsStripped(MethodDef method, EdgePolicy policy)
+    {
+        var type = method.DeclaringType.FullName;
+        if (policy == EdgePolicy.Guards)
+            return type == "FuzzFarm.Model.Kernel" && !GuardMethods.Contains(method.Name.String);
+        return type.StartsWith("FuzzFarm.Model.Kernel", StringComparison.Ordinal)
+            && (Stripped.Contains(method.Name.String) || (method.IsGetter && method.Body.Instructions.Count(i => i.OpCode.FlowControl == FlowControl.Cond_Branch) == 0));
+    }
+
+    /// <summary>Whether a type (full name) is instrumented under <see cref="EdgePolicy.Model"/>: FuzzFarm code except <see cref="Excluded"/>.</summary>
+    public static bool ShouldInstrument(string type) => ShouldInstrument(type, EdgePolicy.Model);
+
+    /// <summary>
+    /// Whether a type (full name) is instrumented. <see cref="EdgePolicy.Model"/>: FuzzFarm code except
+    /// <see cref="Excluded"/>. <see cref="EdgePolicy.Guards"/>: the versions (FuzzFarm.Variants, the SplitVariant
+    /// base) and the Kernel (whose methods other than <see cref="GuardMethods"/> are stripped again).
+    /// </summary>
+    public static bool ShouldInstrument(string type, EdgePolicy policy) => policy == EdgePolicy.Guards
+        ? type.StartsWith("FuzzFarm.Variants.", StringComparison.Ordinal) || type is "FuzzFarm.Model.SplitVariant" or "FuzzFarm.Model.Kernel"
+        : type.StartsWith("FuzzFarm.", StringComparison.Ordinal) && !Excluded.Any(e => type == e || type.StartsWith(e + "/", StringComparison.Ordinal));
 
     /// <summary>Returns a folder holding the instrumented copies of <see cref="Targets"/> from <paramref name="sourceDir"/>.</summary>
-    public static string Prepare(string sourceDir, string? cacheRoot = null)
+    public static string Prepare(string sourceDir, string? cacheRoot = null) => Prepare(sourceDir, Policy, cacheRoot);
+
+    /// <summary>Returns a folder holding the copies of <see cref="Targets"/> instrumented under <paramref name="policy"/>.</summary>
+    public static string Prepare(string sourceDir, EdgePolicy policy, string? cacheRoot = null)
     {
         ArgumentNullException.ThrowIfNull(sourceDir);
         var sources = Targets.Select(t => Path.Combine(sourceDir, t + ".dll")).ToArray();
@@ -71,8 +117,8 @@ public static class Instrumenter
             sha.TransformBlock(bytes, 0, bytes.Length, null, 0);
         }
 
-        var policy = System.Text.Encoding.UTF8.GetBytes(string.Join(";", Excluded) + "|" + string.Join(";", Stripped) + $";map={MapSize};v4");
-        sha.TransformFinalBlock(policy, 0, policy.Length);
+        var rules = System.Text.Encoding.UTF8.GetBytes(string.Join(";", Excluded) + "|" + string.Join(";", Stripped) + $";map={MapSize};v4;policy={policy};" + string.Join(";", GuardMethods));
+        sha.TransformFinalBlock(rules, 0, rules.Length);
         var key = Convert.ToHexString(sha.Hash!)[..16].ToLowerInvariant();
         cacheRoot ??= Path.Combine(
             Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
@@ -90,8 +136,8 @@ public static class Instrumenter
             {
                 var copy = Path.Combine(work, Path.GetFileName(s));
                 File.Copy(s, copy, overwrite: true);
-                SharpFuzz.Fuzzer.Instrument(copy, ShouldInstrument, SharpFuzz.Options.Value);
-                Renumber(copy, used);
+                SharpFuzz.Fuzzer.Instrument(copy, t => ShouldInstrument(t, policy), SharpFuzz.Options.Value);
+                Renumber(copy, used, policy);
             }
 
             try
@@ -118,7 +164,7 @@ public static class Instrumenter
     /// <c>ldc.i4 id &gt;&gt; 1</c> (before <c>stsfld Trace::PrevLocation</c>) with a deterministic id. Returns the
     /// number of sites.
     /// </summary>
-    public static int Renumber(string assemblyPath, HashSet<int>? used = null)
+    public static int Renumber(string assemblyPath, HashSet<int>? used = null, EdgePolicy policy = EdgePolicy.Model)
     {
         ArgumentNullException.ThrowIfNull(assemblyPath);
         used ??= [];
@@ -133,7 +179,7 @@ public static class Instrumenter
                 var code = method.Body.Instructions;
                 var ordinal = 0;
                 var current = -1;
-                if (IsStripped(method))
+                if (IsStripped(method, policy))
                 {
                     StripSites(method);
                     continue;
@@ -240,4 +286,14 @@ public static class Instrumenter
     private static bool IsTraceField(Instruction ins, Code code, string name) =>
         ins.OpCode.Code == code && ins.Operand is IField f && f.Name == name
         && f.DeclaringType?.FullName == "SharpFuzz.Common.Trace";
+}
+
+/// <summary>What SharpFuzz instruments for in-process edge coverage.</summary>
+public enum EdgePolicy
+{
+    /// <summary>The versions and the guard primitives they call (the default: measured as strong a search, at a fraction of the cost).</summary>
+    Guards,
+
+    /// <summary>The whole model except its containers and replay mechanics (before issue 19).</summary>
+    Model,
 }
