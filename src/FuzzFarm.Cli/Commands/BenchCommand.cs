@@ -144,6 +144,16 @@ internal static partial class BenchCommand
 
         if (s.Stopped) return Interrupted(f);
 
+        // (a, split) the executor alone on the corpus the loop built (programs like the loop's mutants): what is left
+        // of the loop's time per execution is the mutation + feedback overhead (scheduling, havoc, repair, feedback).
+        var corpus = Enumerable.Range(0, session.CorpusCount).Select(i => session.Corpus[i].Events).ToArray();
+        var (corpusRate, _, corpusEvents, _) = ExecutorRate(edges, s.Seconds / 2, programs: corpus);
+        f["executor_corpus_execs_per_sec"] = Math.Round(corpusRate);
+        f["executor_corpus_mean_program_events"] = Math.Round(corpusEvents, 2);
+        f["mutation_feedback_share"] = Math.Round(Math.Max(0, 1 - (rate / corpusRate)), 3);
+
+        if (s.Stopped) return Interrupted(f);
+
         // (a') the executor alone on decoded 16-event programs (no mutation, no feedback): the machine's ceiling.
         var (executorRate, executorAlloc, executorEvents, executorSkipped) = ExecutorRate(edges, s.Seconds / 2);
         f["executor_execs_per_sec"] = Math.Round(executorRate);
@@ -284,7 +294,7 @@ internal static partial class BenchCommand
     }
 
     /// <summary>Executions/s and bytes allocated per execution of the executor alone.</summary>
-    private static (double Rate, double AllocPerExec, double MeanEvents, double SkippedShare) ExecutorRate(EdgeCoverageObserver? edges, double seconds, SplitVariant? variant = null)
+    private static (double Rate, double AllocPerExec, double MeanEvents, double SkippedShare) ExecutorRate(EdgeCoverageObserver? edges, double seconds, SplitVariant? variant = null, MachineEvent[][]? programs = null)
     {
         variant ??= VariantCatalog.Get("realm-v2");
         var machine = TraceParser.ParseMachine(FourCpus);
@@ -294,13 +304,16 @@ internal static partial class BenchCommand
             ? new MachineExecutor(new Machine(machine, variant), objective, features)
             : new MachineExecutor(new Machine(machine, variant), objective, features, edges);
         var rng = new Prng(7);
-        var programs = new MachineEvent[256][];
         Span<byte> bytes = stackalloc byte[160];
         var buffer = new MachineEvent[16];
-        for (var i = 0; i < programs.Length; i++)
+        if (programs is null)
         {
-            for (var j = 0; j < bytes.Length; j++) bytes[j] = rng.NextByte();
-            programs[i] = buffer[..BinaryDecoder.DecodeInto(bytes, machine, buffer)];
+            programs = new MachineEvent[256][];
+            for (var i = 0; i < programs.Length; i++)
+            {
+                for (var j = 0; j < bytes.Length; j++) bytes[j] = rng.NextByte();
+                programs[i] = buffer[..BinaryDecoder.DecodeInto(bytes, machine, buffer)];
+            }
         }
 
         long events = 0, skipped = 0;
