@@ -3,7 +3,7 @@
 #
 #   fuzz-targets/afl.sh [--variant ID] [--machine SPEC] [--env strict|adversarial] [--invariant IDS]
 #                       [--seconds N] [--out DIR] [--import DIR] [--detail TEXT] [--reuse]
-#                       [--until-crash] [--afl-seed N] [--no-import]
+#                       [--until-crash] [--afl-seed N] [--no-import] [--version-file F]
 #
 #   --variant    variant id (default realm-v2)
 #   --machine    machine spec (default "cpus=2 bbml2=0 ram=4G")
@@ -18,6 +18,8 @@
 #   --until-crash  stop at the first crash (AFL_BENCH_UNTIL_CRASH); fuzzer_stats' run_time is then the TTFF
 #   --afl-seed   afl-fuzz -s N (its own random seed)
 #   --no-import  skip step 5
+#   --version-file  fuzz the version compiled from F (a C file or a unified diff, as `fuzzfarm check` takes it)
+#                with --variant as its base (what a patch applies to, what the text does not define)
 #
 # Steps: dotnet publish (Release) -> sharpfuzz-instrument FuzzFarm.Model.dll and FuzzFarm.Variants.dll ->
 # seeds that do not crash under the settings -> afl-fuzz -V N -> execs_per_sec from fuzzer_stats ->
@@ -41,9 +43,10 @@ reuse=0
 until_crash=0
 afl_seed=""
 do_import=1
+version_file=""
 
 usage() {
-  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,/^# Steps:/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'
   exit "${1:-2}"
 }
 
@@ -66,6 +69,7 @@ while [[ $# -gt 0 ]]; do
     --until-crash) until_crash=1; shift ;;
     --afl-seed) [[ $# -ge 2 ]] || die "--afl-seed needs a value"; afl_seed="$2"; shift 2 ;;
     --no-import) do_import=0; shift ;;
+    --version-file) [[ $# -ge 2 ]] || die "--version-file needs a value"; version_file="$2"; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "afl.sh: unknown argument '$1'" >&2; usage 2 ;;
   esac
@@ -73,6 +77,10 @@ done
 
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || die "--seconds must be a positive integer (got '$seconds')"
 [[ "$env_mode" == strict || "$env_mode" == adversarial ]] || die "--env must be strict or adversarial (got '$env_mode')"
+if [[ -n "$version_file" ]]; then
+  [[ -f "$version_file" ]] || die "--version-file: no such file '$version_file'"
+  version_file="$(cd "$(dirname "$version_file")" && pwd)/$(basename "$version_file")"
+fi
 command -v afl-fuzz >/dev/null || die "afl-fuzz not found (Debian: apt-get install afl++)"
 command -v dotnet >/dev/null || die "dotnet not found"
 
@@ -88,6 +96,7 @@ afl_out="$out/afl"
 
 # The target reads its settings from the environment; afl-fuzz passes the environment through.
 export FUZZFARM_VARIANT="$variant" FUZZFARM_MACHINE="$machine" FUZZFARM_ENV="$env_mode" FUZZFARM_INVARIANT="$invariant" FUZZFARM_DETAIL="$detail"
+export FUZZFARM_VERSION_FILE="$version_file"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # --- 1. build -----------------------------------------------------------------------------------------------
@@ -163,7 +172,7 @@ echo "   $kept seed(s) kept; crashing ones left in $candidates"
 # AFL_NO_UI: plain log lines instead of the curses screen.
 # -m none: the .NET runtime reserves far more virtual memory than AFL's default limit.
 # -t 5000: the first execution includes JIT and static initialization.
-echo "== afl-fuzz for ${seconds}s ($variant, $machine, $env_mode${invariant:+, invariants $invariant}) -> $afl_out"
+echo "== afl-fuzz for ${seconds}s ($variant${version_file:+ + $version_file}, $machine, $env_mode${invariant:+, invariants $invariant}) -> $afl_out"
 rm -rf "$afl_out"
 export AFL_SKIP_BIN_CHECK=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_NO_UI=1
 [[ $until_crash -eq 0 ]] || export AFL_BENCH_UNTIL_CRASH=1

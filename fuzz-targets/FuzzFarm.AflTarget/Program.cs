@@ -129,6 +129,8 @@ internal static class Program
               FUZZFARM_MACHINE    machine spec (default "cpus=2 bbml2=0 ram=4G")
               FUZZFARM_ENV        strict | adversarial (default adversarial)
               FUZZFARM_INVARIANT  comma-separated invariant ids (default: all)
+              FUZZFARM_DETAIL     only violations whose detail contains this text
+              FUZZFARM_VERSION_FILE  a C file or unified diff compiled on FUZZFARM_VARIANT as its base
             """);
         return code;
     }
