@@ -7,7 +7,7 @@ namespace FuzzFarm.Cli.Commands;
 /// Runs fuzz-targets/afl.sh (the one place that knows how to build, instrument and run the AFL++ target) for the
 /// benchmark, in one work folder so the instrumented build is made once and reused.
 /// </summary>
-internal sealed class AflRunner
+internal sealed partial class AflRunner
 {
     private readonly string _script;
     private readonly string _work;

@@ -32,14 +32,16 @@ internal static partial class BenchCommand
         var noAfl = new Option<bool>("--no-afl") { Description = "Skip AFL++ (its figures are null)" };
         var depth = new Option<int>("--depth") { Description = "Depth of the proof in (d)", DefaultValueFactory = _ => 8 };
         var prefixes = new Option<int>("--prefix-snapshots") { Description = "Prefix snapshots per machine in the fuzz loop (0, the default: every run from the reset; measured slower here)" };
-        var mutants = new Option<string?>("--mutants") { Description = "Only (f): the mutation score of these versions' C texts (comma-separated ids), FuzzFarm's column" };
+        var mutants = new Option<string?>("--mutants") { Description = "Only (f): the mutation score of these versions' C texts (comma-separated ids), FuzzFarm's column; with AFL++ also (h), both tools on a time budget (with --bugs: (h)'s versions, default realm-v2)" };
         var mutantExecs = new Option<long>("--mutant-execs") { Description = "(f): executions per mutant on each default campaign machine", DefaultValueFactory = _ => 5_000 };
         var partial = new Option<string?>("--partial") { Description = "(internal) the instrumented half writes (a)-(c) here", Hidden = true };
+        var bugs = new BugOptions();
         var command = new Command("bench", "Benchmark the engine against AFL++ (prints a table; --json gives the figures)")
         {
             seconds, seeds, aflSeconds, aflSeeds, aflCap, noAfl, depth, prefixes, mutants, mutantExecs, partial,
         };
         foreach (var o in json.All) command.Options.Add(o);
+        foreach (var o in bugs.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var text = json.Text(parse, stdout, stderr);
@@ -51,6 +53,7 @@ internal static partial class BenchCommand
             if (parse.GetValue(depth) is < 1 or > 16) throw new UsageException("--depth must be 1..16");
             if (parse.GetValue(prefixes) is < 0 or > 4096) throw new UsageException("--prefix-snapshots must be 0..4096");
             using var stop = StopSignal.Listen(stderr, "skipping what is left and printing the figures measured so far");
+            if (parse.GetValue(bugs.Bugs)) return RunBugsCommand(parse, bugs, mutants, noAfl, json, stdout, text, stop.Token);
             var settings = new Settings(parse.GetValue(seconds), parse.GetValue(seeds), parse.GetValue(aflSeconds),
                 parse.GetValue(aflSeeds) ?? parse.GetValue(seeds), parse.GetValue(aflCap), !parse.GetValue(noAfl), parse.GetValue(depth), parse.GetValue(prefixes), stop.Token);
             if (parse.GetValue(mutants) is { } ids)
@@ -61,6 +64,8 @@ internal static partial class BenchCommand
                 if (parse.GetValue(mutantExecs) < 1) throw new UsageException("--mutant-execs must be positive");
                 var mf = new Figures();
                 RunMutants(settings, list, parse.GetValue(mutantExecs), mf, text);
+                if (settings.Afl && parse.GetValue(bugs.MutantSeconds) > 0 && AflRunner.Locate(out _) is { } afl)
+                    RunTimedMutants(list, parse.GetValue(bugs.MutantSeconds), parse.GetValue(bugs.MutantSample), afl, mf, text, stop.Token);
                 if (!json.ToStdout(parse)) WriteTable(stdout, mf);
                 json.Emit(parse, stdout, Json(mf));
                 return ExitCodes.Clean;

@@ -1,0 +1,159 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using FuzzFarm.Engine;
+using FuzzFarm.Language;
+using FuzzFarm.Model;
+using FuzzFarm.Variants;
+
+namespace FuzzFarm.Cli.Commands;
+
+/// <summary>
+/// (g) <c>bench --bugs</c>: time to bug, FuzzFarm against AFL++, on the zoo's root causes that fuzzing reaches and
+/// the planted bugs (<see cref="BenchBugs"/>). Per bug and seed, each tool fuzzes the bug's version on its machine
+/// and env until its objective selects a violation or the budget runs out (not found counts as the budget). Per bug
+/// and tool: found runs, median and max time; the headline is AFL++'s median over FuzzFarm's, and the median of those
+/// ratios over the bugs. Then (h), the timed mutation score (<see cref="RunTimedMutants"/>).
+/// </summary>
+internal static partial class BenchCommand
+{
+    internal sealed class BugOptions
+    {
+        public Option<bool> Bugs { get; } = new("--bugs") { Description = "Only (g) time to bug, FuzzFarm vs AFL++, on the zoo's fuzzable root causes and planted bugs, then (h) the timed mutation score" };
+
+        public Option<int> Seeds { get; } = new("--bug-seeds") { Description = "(g) seeds per bug and tool (at least 10)", DefaultValueFactory = _ => 10 };
+
+        public Option<double> Budget { get; } = new("--bug-budget") { Description = "(g) seconds per bug, seed and tool; a bug not found within it counts as the budget", DefaultValueFactory = _ => 20 };
+
+        public Option<string?> Ids { get; } = new("--bug-ids") { Description = "(g) only these bugs, comma-separated (Z1, drop-guard, ...; default: all)" };
+
+        public Option<bool> Smoke { get; } = new("--bug-smoke") { Description = "(tests) allow fewer than 10 seeds", Hidden = true };
+
+        public Option<int> MutantSeconds { get; } = new("--mutant-seconds") { Description = "(h) seconds per mutant and tool on one machine (0: skip (h))", DefaultValueFactory = _ => 10 };
+
+        public Option<int> MutantSample { get; } = new("--mutant-sample") { Description = "(h) mutants per version, evenly spaced over its mutants (0, the default: all)" };
+
+        public IEnumerable<Option> All => [Bugs, Seeds, Budget, Ids, Smoke, MutantSeconds, MutantSample];
+    }
+
+    /// <summary>One seed of one tool on one bug: time to the bug (the budget when not found), executions, wall time spent.</summary>
+    internal sealed record BugRun(double Seconds, bool Found, long Executions, double Elapsed, long FoundAt);
+
+    internal sealed record BugResult(BenchBug Bug, List<BugRun> FuzzFarm, List<BugRun>? Afl);
+
+    /// <summary>
+    /// <c>bench --bugs</c>: (g) and its table, then (h) on the versions of --mutants (default realm-v2). AFL++'s columns
+    /// are empty with --no-afl or when afl-fuzz or afl.sh is missing (the figures say why).
+    /// </summary>
+    internal static int RunBugsCommand(ParseResult parse, BugOptions o, Option<string?> mutants, Option<bool> noAfl, JsonOut json,
+        TextWriter stdout, TextWriter text, CancellationToken stop)
+    {
+        var (seeds, budget, bugs) = ParseBugOptions(parse, o);
+        var versions = (parse.GetValue(mutants) ?? "realm-v2").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(id => VariantCatalog.TryGet(id, out var v) ? v
+                : throw new UsageException($"--mutants: unknown version '{id}' (known: {string.Join(", ", VariantCatalog.Ids)})")).ToList();
+        string? why = "--no-afl";
+        var afl = parse.GetValue(noAfl) ? null : AflRunner.Locate(out why);
+        var f = new Figures();
+        var results = RunBugs(bugs, seeds, budget, afl, text, stop);
+        BugFigures(results, seeds, budget, why, f);
+        if (parse.GetValue(o.MutantSeconds) is var seconds and > 0 && !stop.IsCancellationRequested)
+            RunTimedMutants(versions, seconds, parse.GetValue(o.MutantSample), afl, f, text, stop);
+        if (stop.IsCancellationRequested) f["interrupted"] = true;
+        if (!json.ToStdout(parse))
+        {
+            WriteBugTable(stdout, results, f);
+            foreach (var (k, v) in f.Values.Where(kv => kv.Key.StartsWith("mutation_score_timed_", StringComparison.Ordinal)))
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{k}: {v ?? "-"}"));
+        }
+
+        json.Emit(parse, stdout, Json(f));
+        return ExitCodes.Clean;
+    }
+
+    /// <summary>Validates the (g) options; the message names the option.</summary>
+    internal static (int Seeds, double Budget, IReadOnlyList<BenchBug> Bugs) ParseBugOptions(ParseResult parse, BugOptions o)
+    {
+        var seeds = parse.GetValue(o.Seeds);
+        if (seeds is < 1 or > 1000) throw new UsageException("--bug-seeds must be 10..1000");
+        if (seeds < 10 && !parse.GetValue(o.Smoke)) throw new UsageException($"--bug-seeds must be at least 10 (a median over {seeds} seeds is not the benchmark's)");
+        var budget = parse.GetValue(o.Budget);
+        if (!double.IsFinite(budget) || budget is <= 0 or > 3600) throw new UsageException("--bug-budget must be in (0, 3600] seconds");
+        if (parse.GetValue(o.MutantSeconds) is < 0 or > 3600) throw new UsageException("--mutant-seconds must be 0..3600");
+        if (parse.GetValue(o.MutantSample) is < 0 or > 10_000) throw new UsageException("--mutant-sample must be 0..10000 (0: every mutant)");
+        var all = BenchBugs.All();
+        if (parse.GetValue(o.Ids) is not { } ids) return (seeds, budget, all);
+        var chosen = new List<BenchBug>();
+        foreach (var id in ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (BenchBugs.Skipped.FirstOrDefault(s => s.Id == id) is { Id: not null } skipped) throw new UsageException($"--bug-ids: {id} is not benchmarked ({skipped.Why})");
+            chosen.Add(all.FirstOrDefault(b => b.Id == id) ?? throw new UsageException($"--bug-ids: unknown bug '{id}' (known: {string.Join(", ", all.Select(b => b.Id))})"));
+        }
+
+        return chosen.Count > 0 ? (seeds, budget, chosen) : throw new UsageException("--bug-ids names no bug");
+    }
+
+    /// <summary>(g): every bug, FuzzFarm's seeds, then AFL++'s (when <paramref name="afl"/> is set); stops early on a signal.</summary>
+    internal static List<BugResult> RunBugs(IReadOnlyList<BenchBug> bugs, int seeds, double budget, AflRunner? afl, TextWriter log, CancellationToken stop)
+    {
+        log.WriteLine($"(g) time to bug: {bugs.Count} bugs x {seeds} seeds, {budget:0.#} s budget per run; FuzzFarm: one core, model-state features " +
+            "(as the farm runs it); AFL++: afl.sh --until-crash (its time from afl-fuzz's start, calibration included)");
+        foreach (var (id, why) in BenchBugs.Skipped) log.WriteLine($"    skipped {id}: {why}");
+        var results = new List<BugResult>();
+        foreach (var bug in bugs)
+        {
+            if (stop.IsCancellationRequested) break;
+            var version = bug.Version();
+            if (BenchBugs.Check(bug, version) is { } wrong) throw new InvalidOperationException(wrong);
+            var ff = new List<BugRun>();
+            for (var seed = 1; seed <= seeds && !stop.IsCancellationRequested; seed++) ff.Add(FuzzFarmRun(bug, version, seed, budget, stop));
+            log.WriteLine($"    {bug.Id,-15} FuzzFarm {Describe(ff, budget)}");
+            results.Add(new BugResult(bug, ff, null));
+        }
+
+        if (afl is null) return results;
+        for (var i = 0; i < results.Count && !stop.IsCancellationRequested; i++)
+        {
+            var bug = results[i].Bug;
+            var runs = new List<BugRun>();
+            for (var seed = 1; seed <= seeds && !stop.IsCancellationRequested; seed++) runs.Add(AflRun(afl, bug, seed, budget, log));
+            log.WriteLine($"    {bug.Id,-15} AFL++    {Describe(runs, budget)}");
+            results[i] = results[i] with { Afl = runs };
+        }
+
+        return results;
+    }
+
+    private static BugRun FuzzFarmRun(BenchBug bug, SplitVariant version, int seed, double budget, CancellationToken stop)
+    {
+        var clock = Stopwatch.StartNew();
+        var session = new FuzzSession(new FuzzOptions
+        {
+            Variant = version, Machine = bug.Machine, Env = bug.Env, Seed = (ulong)seed, Invariants = bug.Invariants, DetailContains = bug.Detail,
+        });
+        while (session.Findings.Count == 0 && clock.Elapsed.TotalSeconds < budget && !stop.IsCancellationRequested) session.RunSlice(50);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var found = session.Findings.Count > 0 && elapsed <= budget;
+        return new BugRun(found ? elapsed : budget, found, session.Executions + session.MinimizeExecutions, elapsed, found ? session.Findings[0].FoundAtExecution : -1);
+    }
+
+    private static BugRun AflRun(AflRunner afl, BenchBug bug, int seed, double budget, TextWriter log)
+    {
+        List<string> args =
+        [
+            "--variant", bug.Base.Id, "--machine", TraceWriter.FormatMachine(bug.Machine), "--env", BenchBug.EnvName(bug.Env),
+            "--invariant", string.Join(",", bug.Invariants.Select(Invariants.Id)), "--until-crash",
+            "--afl-seed", seed.ToString(CultureInfo.InvariantCulture), "--seconds", ((int)Math.Ceiling(budget)).ToString(CultureInfo.InvariantCulture),
+        ];
+        if (bug.Detail is not null) args.AddRange(["--detail", bug.Detail]);
+        if (bug.Patch is not null) args.AddRange(["--version-file", afl.WriteInput($"planted-{bug.Id}.patch", bug.Patch)]);
+        var outcome = afl.RunOnce([.. args], log);
+        if (outcome is null) return new BugRun(budget, false, 0, 0, -1);
+        var found = outcome.Seconds is { } t && t <= budget;
+        var elapsed = double.IsFinite(outcome.ExecsPerSec) && outcome.ExecsPerSec > 0 ? outcome.Executions / outcome.ExecsPerSec : 0;
+        return new BugRun(found ? outcome.Seconds!.Value : budget, found, outcome.Executions, elapsed, -1);
+    }
+
+    private static string Describe(List<BugRun> runs, double budget) => string.Create(CultureInfo.InvariantCulture,
+        $"found {runs.Count(r => r.Found)}/{runs.Count}, median {Median(runs.Select(r => r.Seconds).ToList()):0.###} s, max {(runs.Count == 0 ? budget : runs.Max(r => r.Seconds)):0.###} s");
+}
