@@ -87,7 +87,7 @@ internal static partial class BenchCommand
 
     internal static void WriteBugTable(TextWriter w, List<BugResult> results, Figures f)
     {
-        static string S(double x) => x.ToString(x < 10 ? "0.000" : "0.0", CultureInfo.InvariantCulture);
+        static string S(double x) => x.ToString(x < 0.01 ? "0.0000" : x < 10 ? "0.000" : "0.0", CultureInfo.InvariantCulture);
         static string Col(ToolColumn? c) => c is null ? $"{"-",5} {"-",8} {"-",8}" : $"{c.Found,2}/{c.Runs,-2} {S(c.Median),8} {S(c.Max),8}";
         w.WriteLine();
         w.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -11,7 +11,7 @@ namespace FuzzFarm.Cli.Commands;
 /// (h) the timed mutation score, FuzzFarm vs AFL++: an evenly spaced sample of a version's machine-made mutants, each
 /// fuzzed by both tools for the same seconds on one machine (the default campaign machine where the unmutated
 /// version's guards take the most values, fewest root causes on ties), adversarial, every invariant. Killed: an input whose run breaks an invariant
-/// on the mutant that the unmutated version's run of it does not (FuzzFarm: a finding's program; AFL++: a saved
+/// on the mutant that the unmutated version's run of it does not (FuzzFarm: a finding's program or a corpus entry; AFL++: a saved
 /// crash or a seed that crashed, decoded as the target decodes it).
 /// </summary>
 internal static partial class BenchCommand
@@ -94,10 +94,16 @@ internal static partial class BenchCommand
         return rows.OrderByDescending(r => r.Guards).ThenBy(r => r.Findings).First().Machine;
     }
 
+    /// <summary>
+    /// FuzzFarm on the mutant until a kill or the budget. Checked as AFL++'s saved crashes are: every finding's program
+    /// and every corpus entry (an input that added coverage), since a finding is deduplicated by its first violation
+    /// and so hides a later new one that the original lacks.
+    /// </summary>
     private static (bool Killed, double Seconds, string What) FuzzFarmKill(SplitVariant mutant, SplitVariant original, MachineConfig machine, double seconds, CancellationToken stop)
     {
         var clock = Stopwatch.StartNew();
-        var session = new FuzzSession(new FuzzOptions { Variant = mutant, Machine = machine, Env = EnvMode.Adversarial, Seed = 1 });
+        var entries = new EntryQueue();
+        var session = new FuzzSession(new FuzzOptions { Variant = mutant, Machine = machine, Env = EnvMode.Adversarial, Seed = 1 }, entries);
         var seen = 0;
         while (clock.Elapsed.TotalSeconds < seconds && !stop.IsCancellationRequested)
         {
@@ -106,9 +112,26 @@ internal static partial class BenchCommand
             {
                 if (NewViolation(session.Findings[seen].Program, mutant, original) is { } what) return (true, clock.Elapsed.TotalSeconds, what);
             }
+
+            while (entries.Programs.TryDequeue(out var events))
+            {
+                if (NewViolation(new EventProgram(machine, events), mutant, original) is { } what) return (true, clock.Elapsed.TotalSeconds, what);
+            }
         }
 
         return (false, seconds, "survived");
+    }
+
+    /// <summary>The session's new corpus entries, for the kill check between slices.</summary>
+    private sealed class EntryQueue : IEngineListener
+    {
+        public Queue<MachineEvent[]> Programs { get; } = new();
+
+        public void OnFinding(Finding finding)
+        {
+        }
+
+        public void OnCorpusAdded(CorpusEntry entry) => Programs.Enqueue(entry.Events);
     }
 
     /// <summary>An AFL++ input as the target runs it: the first 16 KiB through the binary decoder on the machine.</summary>
