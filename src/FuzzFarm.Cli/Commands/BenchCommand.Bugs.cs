@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using FuzzFarm.Cli.Instrumentation;
 using FuzzFarm.Engine;
 using FuzzFarm.Language;
 using FuzzFarm.Model;
@@ -39,16 +40,54 @@ internal static partial class BenchCommand
     /// <summary>One seed of one tool on one bug: time to the bug (the budget when not found), executions, wall time spent.</summary>
     internal sealed record BugRun(double Seconds, bool Found, long Executions, double Elapsed, long FoundAt);
 
-    internal sealed record BugResult(BenchBug Bug, List<BugRun> FuzzFarm, List<BugRun>? Afl);
+    /// <summary>
+    /// One bug's runs: FuzzFarm's (with SharpFuzz edges when the instrumented half ran, else model-state features only),
+    /// FuzzFarm's with model-state features only when the first column had edges (the evidence for the edges), AFL++'s.
+    /// </summary>
+    internal sealed record BugResult(BenchBug Bug, List<BugRun> FuzzFarm, List<BugRun>? Afl, List<BugRun>? FeaturesOnly = null);
 
     /// <summary>
     /// <c>bench --bugs</c>: (g) and its table, then (h) on the versions of --mutants (default realm-v2). AFL++'s columns
     /// are empty with --no-afl or when afl-fuzz or afl.sh is missing (the figures say why).
     /// </summary>
-    internal static int RunBugsCommand(ParseResult parse, BugOptions o, Option<string?> mutants, Option<bool> noAfl, JsonOut json,
-        TextWriter stdout, TextWriter text, CancellationToken stop)
+    internal static int RunBugsCommand(ParseResult parse, BugOptions o, Option<string?> mutants, Option<bool> noAfl, Option<string?> partial, JsonOut json,
+        TextWriter stdout, TextWriter text, TextWriter stderr, CancellationToken stop)
     {
         var (seeds, budget, bugs) = ParseBugOptions(parse, o);
+        if (parse.GetValue(partial) is { } partialPath)
+        {
+            // The instrumented half: FuzzFarm's runs with SharpFuzz edges, to a file for the other half.
+            using var edges = InstrumentedContext.Active ? EdgeCoverageObserver.TryAcquire(Instrumenter.MapSize) : null;
+            var edgeRuns = new List<List<BugRun>>();
+            text.WriteLine($"(g) FuzzFarm with SharpFuzz edges ({Instrumenter.Policy.ToString().ToLowerInvariant()}) + model-state features");
+            foreach (var bug in bugs)
+            {
+                var version = bug.Version();
+                var runs = new List<BugRun>();
+                for (var seed = 1; seed <= seeds && !stop.IsCancellationRequested; seed++) runs.Add(FuzzFarmRun(bug, version, seed, budget, stop, edges));
+                text.WriteLine($"    {bug.Id,-15} FuzzFarm {Describe(runs, budget)}");
+                edgeRuns.Add(runs);
+            }
+
+            File.WriteAllText(partialPath, System.Text.Json.JsonSerializer.Serialize(new EdgeHalf(edges is not null, Instrumenter.Policy.ToString().ToLowerInvariant(), edgeRuns)));
+            return ExitCodes.Clean;
+        }
+
+        var tmp = Path.Combine(Path.GetTempPath(), $"fuzzfarm-bench-bugs-{Environment.ProcessId}.json");
+        EdgeHalf? half = null;
+        var code = InstrumentedContext.TryRun([.. parse.Tokens.Select(t => t.Value), "--partial", tmp], text, stderr, out var noEdges);
+        if (code is not null && File.Exists(tmp))
+        {
+            half = System.Text.Json.JsonSerializer.Deserialize<EdgeHalf>(File.ReadAllText(tmp));
+            File.Delete(tmp);
+        }
+
+        if (half is not { Edges: true } || half.Runs.Count != bugs.Count)
+        {
+            stderr.WriteLine($"fuzzfarm: {noEdges ?? "the instrumented half gave no edges"}; FuzzFarm's column is model-state features only");
+            half = null;
+        }
+
         var versions = (parse.GetValue(mutants) ?? "realm-v2").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(id => VariantCatalog.TryGet(id, out var v) ? v
                 : throw new UsageException($"--mutants: unknown version '{id}' (known: {string.Join(", ", VariantCatalog.Ids)})")).ToList();
@@ -56,7 +95,10 @@ internal static partial class BenchCommand
         var afl = parse.GetValue(noAfl) ? null : AflRunner.Locate(out why);
         var f = new Figures();
         var results = RunBugs(bugs, seeds, budget, afl, text, stop);
+        if (half is not null)
+            results = [.. results.Select((r, i) => r with { FuzzFarm = half.Runs[i], FeaturesOnly = r.FuzzFarm })];
         BugFigures(results, seeds, budget, why, f);
+        f["bugs_fuzzfarm_coverage"] = half is null ? "model-state features" : $"SharpFuzz edges ({half.Policy}) + model-state features";
         if (parse.GetValue(o.MutantSeconds) is var seconds and > 0 && !stop.IsCancellationRequested)
             RunTimedMutants(versions, seconds, parse.GetValue(o.MutantSample), afl, f, text, stop);
         if (stop.IsCancellationRequested) f["interrupted"] = true;
@@ -124,13 +166,16 @@ internal static partial class BenchCommand
         return results;
     }
 
-    private static BugRun FuzzFarmRun(BenchBug bug, SplitVariant version, int seed, double budget, CancellationToken stop)
+    /// <summary>What the instrumented half of <c>bench --bugs</c> hands back: FuzzFarm's runs with edges, per bug.</summary>
+    internal sealed record EdgeHalf(bool Edges, string Policy, List<List<BugRun>> Runs);
+
+    private static BugRun FuzzFarmRun(BenchBug bug, SplitVariant version, int seed, double budget, CancellationToken stop, EdgeCoverageObserver? edges = null)
     {
         var clock = Stopwatch.StartNew();
         var session = new FuzzSession(new FuzzOptions
         {
             Variant = version, Machine = bug.Machine, Env = bug.Env, Seed = (ulong)seed, Invariants = bug.Invariants, DetailContains = bug.Detail,
-        });
+        }, null, edges);
         while (session.Findings.Count == 0 && clock.Elapsed.TotalSeconds < budget && !stop.IsCancellationRequested) session.RunSlice(50);
         var elapsed = clock.Elapsed.TotalSeconds;
         var found = session.Findings.Count > 0 && elapsed <= budget;

@@ -42,9 +42,9 @@ internal static partial class BenchCommand
         f["bugs_seeds"] = seeds;
         f["bugs_budget_s"] = budget;
         f["bugs_skipped"] = string.Join("; ", BenchBugs.Skipped.Select(s => $"{s.Id}: {s.Why}"));
-        f["bugs_fuzzfarm_coverage"] = "model-state features";
         f["bugs_afl_reason"] = aflReason;
         var ratios = new List<double>();
+        var edgeGains = new List<double>();
         foreach (var r in results)
         {
             var k = "bug_" + r.Bug.Id.ToLowerInvariant().Replace('-', '_');
@@ -62,7 +62,20 @@ internal static partial class BenchCommand
             f[k + "_ratio"] = ratio is { } x ? Math.Round(x, 1) : null;
             f[k + "_ratio_bound"] = bound;
             if (ratio is { } y) ratios.Add(y);
+            if (ToolColumn.Of(r.FeaturesOnly) is { } fo)
+            {
+                f[k + "_ff_features_found"] = fo.Found;
+                f[k + "_ff_features_median_s"] = Round(fo.Median);
+                f[k + "_ff_features_median_execs"] = fo.MedianExecs;
+                if (ff is not null && fo.MedianExecs is { } without && ff.MedianExecs is { } with && with > 0) edgeGains.Add(without / with);
+            }
         }
+
+        // What the edges add to the search: the features-only median executions to the bug over the edges-on one, per
+        // bug, and their median (above 1: edges find the bug in fewer executions).
+        f["ttb_features_over_edges_execs_median"] = edgeGains.Count == 0 ? null : Math.Round(Median(edgeGains), 2);
+        f["ttb_features_over_edges_execs_min"] = edgeGains.Count == 0 ? null : Math.Round(edgeGains.Min(), 2);
+        f["ttb_features_over_edges_execs_max"] = edgeGains.Count == 0 ? null : Math.Round(edgeGains.Max(), 2);
 
         f["bugs_runs"] = results.Sum(r => r.FuzzFarm.Count);
         f["bugs_ff_found"] = results.Sum(r => r.FuzzFarm.Count(x => x.Found));
@@ -92,14 +105,18 @@ internal static partial class BenchCommand
         w.WriteLine();
         w.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"time to bug: {f["bugs_seeds"]} seeds per bug and tool, {f["bugs_budget_s"]} s budget (not found = budget); times in seconds"));
-        w.WriteLine($"{"bug",-15} {"version",-37} {"objective",-50} {"FuzzFarm found median max",-24}  {"AFL++ found median max",-24}  AFL++/FuzzFarm");
+        w.WriteLine($"FuzzFarm: {f["bugs_fuzzfarm_coverage"]}; \"features only\": the same runs without edges (median executions to the bug)");
+        w.WriteLine($"{"bug",-15} {"version",-37} {"objective",-50} {"FuzzFarm found median max",-24}  {"execs",7} {"features only",13}  {"AFL++ found median max",-24}  AFL++/FuzzFarm");
         foreach (var r in results)
         {
             var (ff, afl) = (ToolColumn.Of(r.FuzzFarm), ToolColumn.Of(r.Afl));
             var (ratio, bound) = Ratio(ff, afl);
             var version = r.Bug.Planted ? $"{r.Bug.Base.Id}+{r.Bug.Id}" : r.Bug.Base.Id;
             var shown = ratio is { } x ? (bound == "=" ? "" : bound) + x.ToString("0.#", CultureInfo.InvariantCulture) + "x" : "-";
-            w.WriteLine($"{r.Bug.Id,-15} {version,-37} {Trim(r.Bug.Objective, 50),-50} {Col(ff),-24}  {Col(afl),-24}  {shown}");
+            var fo = ToolColumn.Of(r.FeaturesOnly);
+            var execs = ff?.MedianExecs is { } e ? e.ToString("0", CultureInfo.InvariantCulture) : "-";
+            var featureExecs = fo?.MedianExecs is { } g ? g.ToString("0", CultureInfo.InvariantCulture) : "-";
+            w.WriteLine($"{r.Bug.Id,-15} {version,-37} {Trim(r.Bug.Objective, 50),-50} {Col(ff),-24}  {execs,7} {featureExecs,13}  {Col(afl),-24}  {shown}");
         }
 
         w.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -107,6 +124,9 @@ internal static partial class BenchCommand
             $"found: FuzzFarm {f["bugs_ff_found"]}/{f["bugs_runs"]}, AFL++ {f["bugs_afl_found"]?.ToString() ?? "-"}/{(f["bugs_afl_found"] is null ? "-" : f["bugs_runs"])}"));
         w.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"raw execs/s over these runs: FuzzFarm {f["bugs_ff_execs_per_sec"] ?? "-"}, AFL++ {f["bugs_afl_execs_per_sec"] ?? "-"} (ratio {f["bugs_execs_per_sec_ratio"] ?? "-"})"));
+        if (f.Values.GetValueOrDefault("ttb_features_over_edges_execs_median") is double gain)
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"features-only / edges-on median executions to the bug: median {gain:0.##} (min {f["ttb_features_over_edges_execs_min"]}, max {f["ttb_features_over_edges_execs_max"]})"));
         if (f["bugs_afl_reason"] is string reason) w.WriteLine($"AFL++ column empty: {reason}");
         foreach (var (id, why) in BenchBugs.Skipped) w.WriteLine($"not benchmarked: {id}, {why}");
     }

@@ -53,7 +53,7 @@ internal static partial class BenchCommand
             if (parse.GetValue(depth) is < 1 or > 16) throw new UsageException("--depth must be 1..16");
             if (parse.GetValue(prefixes) is < 0 or > 4096) throw new UsageException("--prefix-snapshots must be 0..4096");
             using var stop = StopSignal.Listen(stderr, "skipping what is left and printing the figures measured so far");
-            if (parse.GetValue(bugs.Bugs)) return RunBugsCommand(parse, bugs, mutants, noAfl, json, stdout, text, stop.Token);
+            if (parse.GetValue(bugs.Bugs)) return RunBugsCommand(parse, bugs, mutants, noAfl, partial, json, stdout, text, stderr, stop.Token);
             var settings = new Settings(parse.GetValue(seconds), parse.GetValue(seeds), parse.GetValue(aflSeconds),
                 parse.GetValue(aflSeeds) ?? parse.GetValue(seeds), parse.GetValue(aflCap), !parse.GetValue(noAfl), parse.GetValue(depth), parse.GetValue(prefixes), stop.Token);
             if (parse.GetValue(mutants) is { } ids)

@@ -12,7 +12,7 @@ namespace FuzzFarm.Cli.Instrumentation;
 /// </summary>
 internal sealed class InstrumentedContext : AssemblyLoadContext
 {
-    private static readonly string[] _reloaded = ["FuzzFarm.Language", "FuzzFarm.Engine", "FuzzFarm.Cli", "fuzzfarm"];
+    private static readonly string[] _reloaded = ["FuzzFarm.Language", "FuzzFarm.KernelC", "FuzzFarm.Engine", "FuzzFarm.Cli", "fuzzfarm"];
     private readonly string _instrumentedDir;
     private readonly string _baseDir;
 
