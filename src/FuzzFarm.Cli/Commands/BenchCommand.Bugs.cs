@@ -54,6 +54,9 @@ internal static partial class BenchCommand
         TextWriter stdout, TextWriter text, TextWriter stderr, CancellationToken stop)
     {
         var (seeds, budget, bugs) = ParseBugOptions(parse, o);
+        var versions = (parse.GetValue(mutants) ?? "realm-v2").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(id => VariantCatalog.TryGet(id, out var v) ? v
+                : throw new UsageException($"--mutants: unknown version '{id}' (known: {string.Join(", ", VariantCatalog.Ids)})")).ToList();
         if (parse.GetValue(partial) is { } partialPath)
         {
             // The instrumented half: FuzzFarm's runs with SharpFuzz edges, to a file for the other half.
@@ -88,9 +91,6 @@ internal static partial class BenchCommand
             half = null;
         }
 
-        var versions = (parse.GetValue(mutants) ?? "realm-v2").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-            .Select(id => VariantCatalog.TryGet(id, out var v) ? v
-                : throw new UsageException($"--mutants: unknown version '{id}' (known: {string.Join(", ", VariantCatalog.Ids)})")).ToList();
         string? why = "--no-afl";
         var afl = parse.GetValue(noAfl) ? null : AflRunner.Locate(out why);
         var f = new Figures();

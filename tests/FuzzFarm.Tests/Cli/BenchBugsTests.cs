@@ -10,6 +10,7 @@ namespace FuzzFarm.Tests.Cli;
 /// base, and a bounded fuzz of the base with the bug's objective finds nothing), the zoo's bugs show on their
 /// versions, the options fail with one clear line, and a small run gives FuzzFarm's column.
 /// </summary>
+[Collection(nameof(EdgeMapCollection))]
 public sealed class BenchBugsTests() : CliTestBase("bench-bugs")
 {
     public static TheoryData<string> PlantedIds => [.. BenchBugs.Planted().Select(b => b.Id)];

@@ -4,6 +4,7 @@ using FuzzFarm.Cli;
 namespace FuzzFarm.Tests.Cli;
 
 /// <summary>fuzz, minimize, matrix and explore as a user runs them: files written, exit codes, errors.</summary>
+[Collection(nameof(EdgeMapCollection))]
 public sealed class EngineCliTests() : CliTestBase("cli")
 {
     [Fact]
