@@ -40,21 +40,11 @@ internal sealed partial class AflRunner
             if (!File.Exists(stats))
                 return seeds.Count > 0 ? new Outcome(0, 0, double.NaN, true, seeds) : null;
 
-            var values = File.ReadAllLines(stats).Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
-                .ToDictionary(p => p[0].Trim(), p => p[1].Trim());
+            var values = ReadStats(stats);
             var execs = values.TryGetValue("execs_done", out var e) && long.TryParse(e, CultureInfo.InvariantCulture, out var n) ? n : 0;
             var rate = values.TryGetValue("execs_per_sec", out var r) && double.TryParse(r, CultureInfo.InvariantCulture, out var x) ? x : double.NaN;
-            var crashDir = Path.Combine(afl, "crashes");
-            var setup = Path.Combine(afl, "fuzzer_setup");
-            double? first = null;
-            if (Directory.Exists(crashDir) && File.Exists(setup))
-            {
-                // afl-fuzz writes fuzzer_setup before it calibrates the seeds: the time counts its whole start.
-                var times = Directory.GetFiles(crashDir, "id:*").Select(File.GetLastWriteTimeUtc).ToList();
-                if (times.Count > 0) first = Math.Max(0, (times.Min() - File.GetLastWriteTimeUtc(setup)).TotalSeconds);
-            }
-
-            return new Outcome(first, execs, rate, false, [.. Inputs(crashDir), .. seeds]);
+            var first = FirstCrashSeconds(afl) is { } t ? Math.Max(0, t) : (double?)null;
+            return new Outcome(first, execs, rate, false, [.. Inputs(Path.Combine(afl, "crashes")), .. seeds]);
         }
         finally
         {

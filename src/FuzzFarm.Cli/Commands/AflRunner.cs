@@ -51,8 +51,24 @@ internal sealed partial class AflRunner
             return null;
         }
 
-        return File.ReadAllLines(stats).Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
-            .ToDictionary(p => p[0].Trim(), p => p[1].Trim());
+        return ReadStats(stats);
+    }
+
+    /// <summary>afl-fuzz's fuzzer_stats file as key → value.</summary>
+    private static Dictionary<string, string> ReadStats(string path) =>
+        File.ReadAllLines(path).Select(l => l.Split(':', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0].Trim(), p => p[1].Trim());
+
+    /// <summary>
+    /// Seconds from afl-fuzz's start (its fuzzer_setup file, written before it calibrates the seeds) to its first saved
+    /// crash in <paramref name="aflDir"/> (file times, sub-second), or null when it saved none.
+    /// </summary>
+    private static double? FirstCrashSeconds(string aflDir)
+    {
+        var crashes = Path.Combine(aflDir, "crashes");
+        var setup = Path.Combine(aflDir, "fuzzer_setup");
+        if (!Directory.Exists(crashes) || !File.Exists(setup)) return null;
+        var times = Directory.GetFiles(crashes, "id:*").Select(File.GetLastWriteTimeUtc).ToList();
+        return times.Count == 0 ? null : (times.Min() - File.GetLastWriteTimeUtc(setup)).TotalSeconds;
     }
 
     /// <summary>
@@ -63,13 +79,7 @@ internal sealed partial class AflRunner
     {
         var name = $"c-{Guid.NewGuid():N}";
         if (Run(args, name, log) is null) return null;
-        var dir = Path.Combine(_work, name, "afl", "default");
-        var crashes = Path.Combine(dir, "crashes");
-        var setup = Path.Combine(dir, "fuzzer_setup");
-        if (!Directory.Exists(crashes) || !File.Exists(setup)) return null;
-        var first = Directory.GetFiles(crashes, "id:*").Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MaxValue).Min();
-        if (first == DateTime.MaxValue) return null;
-        return (first - File.GetLastWriteTimeUtc(setup)).TotalSeconds;
+        return FirstCrashSeconds(Path.Combine(_work, name, "afl", "default"));
     }
 
     private int Invoke(string[] args, string outDir, TextWriter log)

@@ -62,17 +62,10 @@ internal static partial class BenchCommand
             // The instrumented half: FuzzFarm's runs with SharpFuzz edges, to a file for the other half.
             using var edges = InstrumentedContext.Active ? EdgeCoverageObserver.TryAcquire(Instrumenter.MapSize) : null;
             var edgeRuns = new List<List<BugRun>>();
-            text.WriteLine($"(g) FuzzFarm with SharpFuzz edges ({Instrumenter.Policy.ToString().ToLowerInvariant()}) + model-state features");
-            foreach (var bug in bugs)
-            {
-                var version = bug.Version();
-                var runs = new List<BugRun>();
-                for (var seed = 1; seed <= seeds && !stop.IsCancellationRequested; seed++) runs.Add(FuzzFarmRun(bug, version, seed, budget, stop, edges));
-                text.WriteLine($"    {bug.Id,-15} FuzzFarm {Describe(runs, budget)}");
-                edgeRuns.Add(runs);
-            }
+            text.WriteLine($"(g) FuzzFarm with SharpFuzz edges ({Instrumenter.PolicyName}) + model-state features");
+            foreach (var bug in bugs) edgeRuns.Add(FuzzFarmRuns(bug, bug.Version(), seeds, budget, text, stop, edges));
 
-            File.WriteAllText(partialPath, System.Text.Json.JsonSerializer.Serialize(new EdgeHalf(edges is not null, Instrumenter.Policy.ToString().ToLowerInvariant(), edgeRuns)));
+            File.WriteAllText(partialPath, System.Text.Json.JsonSerializer.Serialize(new EdgeHalf(edges is not null, Instrumenter.PolicyName, edgeRuns)));
             return ExitCodes.Clean;
         }
 
@@ -147,10 +140,7 @@ internal static partial class BenchCommand
             if (stop.IsCancellationRequested) break;
             var version = bug.Version();
             if (BenchBugs.Check(bug, version) is { } wrong) throw new InvalidOperationException(wrong);
-            var ff = new List<BugRun>();
-            for (var seed = 1; seed <= seeds && !stop.IsCancellationRequested; seed++) ff.Add(FuzzFarmRun(bug, version, seed, budget, stop));
-            log.WriteLine($"    {bug.Id,-15} FuzzFarm {Describe(ff, budget)}");
-            results.Add(new BugResult(bug, ff, null));
+            results.Add(new BugResult(bug, FuzzFarmRuns(bug, version, seeds, budget, log, stop), null));
         }
 
         if (afl is null) return results;
@@ -169,7 +159,16 @@ internal static partial class BenchCommand
     /// <summary>What the instrumented half of <c>bench --bugs</c> hands back: FuzzFarm's runs with edges, per bug.</summary>
     internal sealed record EdgeHalf(bool Edges, string Policy, List<List<BugRun>> Runs);
 
-    private static BugRun FuzzFarmRun(BenchBug bug, SplitVariant version, int seed, double budget, CancellationToken stop, EdgeCoverageObserver? edges = null)
+    /// <summary>FuzzFarm's seeds 1..<paramref name="seeds"/> on one bug (with edges when <paramref name="edges"/> is set), logged in one line.</summary>
+    private static List<BugRun> FuzzFarmRuns(BenchBug bug, SplitVariant version, int seeds, double budget, TextWriter log, CancellationToken stop, EdgeCoverageObserver? edges = null)
+    {
+        var runs = new List<BugRun>();
+        for (var seed = 1; seed <= seeds && !stop.IsCancellationRequested; seed++) runs.Add(FuzzFarmRun(bug, version, seed, budget, stop, edges));
+        log.WriteLine($"    {bug.Id,-15} FuzzFarm {Describe(runs, budget)}");
+        return runs;
+    }
+
+    private static BugRun FuzzFarmRun(BenchBug bug, SplitVariant version, int seed, double budget, CancellationToken stop, EdgeCoverageObserver? edges)
     {
         var clock = Stopwatch.StartNew();
         var session = new FuzzSession(new FuzzOptions

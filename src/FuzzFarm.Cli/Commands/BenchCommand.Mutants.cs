@@ -26,7 +26,7 @@ internal static partial class BenchCommand
             CVariant version;
             try
             {
-                version = CVariant.Compile($"c/{original.Id}.c ({m.Name})", m.Text, "mutant", original);
+                version = CompileMutant(original, m);
             }
             catch (KernelCException e)
             {
@@ -59,6 +59,10 @@ internal static partial class BenchCommand
         });
         return [.. results];
     }
+
+    /// <summary>A machine-made mutant of <paramref name="original"/>'s C text, compiled on it (throws <see cref="KernelCException"/> when refused).</summary>
+    private static CVariant CompileMutant(SplitVariant original, CMutants.Mutant m) =>
+        CVariant.Compile($"c/{original.Id}.c ({m.Name})", m.Text, "mutant", original);
 
     /// <summary>
     /// An invariant the mutant's run of <paramref name="program"/> breaks and the original's run of it does not (a

@@ -29,7 +29,7 @@ internal static partial class BenchCommand
             {
                 try
                 {
-                    compiled.Add((m, CVariant.Compile($"c/{original.Id}.c ({m.Name})", m.Text, "mutant", original)));
+                    compiled.Add((m, CompileMutant(original, m)));
                 }
                 catch (KernelCException)
                 {

@@ -113,7 +113,7 @@ internal static partial class BenchCommand
         var f = new Figures();
         using var edges = InstrumentedContext.Active ? EdgeCoverageObserver.TryAcquire(Instrumenter.MapSize) : null;
         f["edges_instrumented"] = edges is not null;
-        f["edge_policy"] = edges is null ? null : Instrumenter.Policy.ToString().ToLowerInvariant();
+        f["edge_policy"] = edges is null ? null : Instrumenter.PolicyName;
         f["cpus"] = Environment.ProcessorCount;
         f["machine_a"] = FourCpus;
         f["machine_z3"] = Z3Machine;

@@ -130,7 +130,7 @@ internal static class FuzzCommand
         void Row(string k, string v) => table.AddRow(Markup.Escape(k), Markup.Escape(v));
         Row("executions", s.Executions.ToString("N0", CultureInfo.InvariantCulture));
         Row("execs/s", (s.Executions / Math.Max(seconds, 1e-9)).ToString("N0", CultureInfo.InvariantCulture));
-        Row("edges (SharpFuzz)", s.EdgesInstrumented ? $"{s.Edges.ToString(CultureInfo.InvariantCulture)} ({Instrumenter.Policy.ToString().ToLowerInvariant()})" : "off");
+        Row("edges (SharpFuzz)", s.EdgesInstrumented ? $"{s.Edges.ToString(CultureInfo.InvariantCulture)} ({Instrumenter.PolicyName})" : "off");
         Row("model-state features", s.Features.ToString(CultureInfo.InvariantCulture));
         Row("corpus", s.CorpusCount.ToString(CultureInfo.InvariantCulture));
         Row("machines", s.Machines.ToString(CultureInfo.InvariantCulture));
@@ -174,7 +174,7 @@ internal static class FuzzCommand
         w.WriteNumber("seconds", seconds);
         w.WriteNumber("edges", s.Edges);
         w.WriteBoolean("edges_instrumented", s.EdgesInstrumented);
-        if (s.EdgesInstrumented) w.WriteString("edge_policy", Instrumenter.Policy.ToString().ToLowerInvariant());
+        if (s.EdgesInstrumented) w.WriteString("edge_policy", Instrumenter.PolicyName);
         else w.WriteNull("edge_policy");
         w.WriteNumber("features", s.Features);
         w.WriteNumber("corpus", s.CorpusCount);

@@ -76,6 +76,9 @@ public static class Instrumenter
 
     public const string PolicyVariable = "FUZZFARM_EDGES";
 
+    /// <summary>The policy in effect as FUZZFARM_EDGES spells it (<c>guards</c>, <c>model</c>), for reports.</summary>
+    public static string PolicyName => Policy == EdgePolicy.Guards ? "guards" : "model";
+
     private static bool IsStripped(MethodDef method, EdgePolicy policy)
     {
         var type = method.DeclaringType.FullName;
@@ -84,9 +87,6 @@ public static class Instrumenter
         return type.StartsWith("FuzzFarm.Model.Kernel", StringComparison.Ordinal)
             && (Stripped.Contains(method.Name.String) || (method.IsGetter && method.Body.Instructions.Count(i => i.OpCode.FlowControl == FlowControl.Cond_Branch) == 0));
     }
-
-    /// <summary>Whether a type (full name) is instrumented under <see cref="EdgePolicy.Model"/>: FuzzFarm code except <see cref="Excluded"/>.</summary>
-    public static bool ShouldInstrument(string type) => ShouldInstrument(type, EdgePolicy.Model);
 
     /// <summary>
     /// Whether a type (full name) is instrumented. <see cref="EdgePolicy.Model"/>: FuzzFarm code except
